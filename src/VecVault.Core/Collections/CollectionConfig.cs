@@ -1,0 +1,28 @@
+using VecVault.Core.Errors;
+
+namespace VecVault.Core.Collections;
+
+/// <summary>The fixed shape of a collection.</summary>
+/// <param name="Dimension">Vector length, 1..<see cref="MaxDimension"/>.</param>
+/// <param name="Metric">Similarity measure.</param>
+public sealed record CollectionConfig(int Dimension, Metric Metric)
+{
+    /// <summary>Longest vector accepted.</summary>
+    public const int MaxDimension = 65_536;
+
+    /// <summary>Throws <see cref="VecVaultException"/> (InvalidArgument) for an unusable configuration.</summary>
+    public CollectionConfig Validate(string field = "config")
+    {
+        if (Dimension is < 1 or > MaxDimension)
+        {
+            throw VecVaultException.Invalid($"{field}.dimension", $"must be between 1 and {MaxDimension}");
+        }
+
+        if (!Enum.IsDefined(Metric))
+        {
+            throw VecVaultException.Invalid($"{field}.metric", "must be METRIC_COSINE, METRIC_L2 or METRIC_DOT");
+        }
+
+        return this;
+    }
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+using VecVault.Core.Errors;
+using VecVault.Core.Keys;
+using VecVault.Crypto.Keys;
+using VecVault.Memory.Locked;
+
+namespace VecVault.Crypto.Pkcs11;
+
+/// <summary>
+/// Wraps and unwraps DEKs with KEKs held in a PKCS#11 HSM.
+/// Symmetric model: <c>C_Encrypt</c>/<c>C_Decrypt</c> with <c>CKM_AES_GCM</c>, a random 96-bit IV per wrap and the
+/// DEK context as associated data. Wrapped form: version (1) ‖ IV (12) ‖ ciphertext (32) ‖ tag (16).
+/// </summary>
+public sealed partial class Pkcs11KekService : IKekService
+{
+    private const byte WrapFormatVersion = 1;
+    private const int IvLength = 12;
+    private const int TagBits = 128;
+
+    private readonly Pkcs11Options _options;
+    private readonly Pkcs11Module _module;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<KekReference, IObjectHandle> _handles = new();
+    private long _wraps;
+    private long _unwraps;
+
+    /// <summary>Loads the module (once per process) named by <paramref name="options"/>.</summary>
+    public Pkcs11KekService(Pkcs11Options options, ILogger<Pkcs11KekService> logger)
+    {
+        _options = options;
+        _logger = logger;
+        _module = Pkcs11Module.Get(options.ModulePath);
+    }
+
+    /// <summary>Successful wraps since start.</summary>
+    public long Wraps => Interlocked.Read(ref _wraps);
+
+    /// <summary>Successful unwraps since start.</summary>
+    public long Unwraps => Interlocked.Read(ref _unwraps);
+
+    /// <inheritdoc />
+    public byte[] Wrap(KekReference kek, ReadOnlySpan<byte> dek, ReadOnlySpan<byte> context)
+    {
+        RequireAes(kek);
+        var iv = new byte[IvLength];
+        RandomNumberGenerator.Fill(iv);
+        var plain = dek.ToArray();
+        var aad = context.ToArray();
+        try
+        {
+            var sealedKey = Call(kek, "wrap", (session, key) =>
+            {
+                var mechanism = GcmMechanism(iv, aad);
+                return session.Encrypt(mechanism, key, plain);
+            });
+            var wrapped = new byte[1 + IvLength + sealedKey.Length];
+            wrapped[0] = WrapFormatVersion;
+            iv.CopyTo(wrapped, 1);
+            sealedKey.CopyTo(wrapped, 1 + IvLength);
+            Interlocked.Increment(ref _wraps);
+            return wrapped;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <inheritdoc />
+    public LockedBuffer Unwrap(KekReference kek, ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> context)
+    {
+        RequireAes(kek);
+        if (wrapped.Length != 1 + IvLength + DataKey.KeyLength + TagBits / 8 || wrapped[0] != WrapFormatVersion)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, "wrapped DEK has an unknown format");
+        }
+
+        var iv = wrapped.Slice(1, IvLength).ToArray();
+        var sealedKey = wrapped[(1 + IvLength)..].ToArray();
+        var aad = context.ToArray();
+        var plain = Call(kek, "unwrap", (session, key) => session.Decrypt(GcmMechanism(iv, aad), key, sealedKey));
+        try
+        {
+            if (plain.Length != DataKey.KeyLength)
+            {
+                throw new VecVaultException(ErrorCode.DataLoss, "unwrapped DEK has the wrong length");
+            }
+
+            Interlocked.Increment(ref _unwraps);
+            return LockedBuffer.CopyOf(plain);
+        }
+        finally
+        {
+            // The module returns the DEK in a managed array; it lives only until here.
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Check(KekReference kek)
+    {
+        RequireAes(kek);
+        var token = GetToken(kek);
+        if (!token.Supports(CKM.CKM_AES_GCM))
+        {
+            throw new VecVaultException(ErrorCode.KeyRevoked,
+                $"tenant key revoked or unusable: token '{kek.TokenLabel}' lacks CKM_AES_GCM, which key model AES_GCM needs");
+        }
+
+        Call(kek, "check", (session, key) =>
+        {
+            var attributes = session.GetAttributeValue(key, [CKA.CKA_ENCRYPT, CKA.CKA_DECRYPT, CKA.CKA_KEY_TYPE]);
+            if (attributes[2].GetValueAsUlong() != (ulong)CKK.CKK_AES)
+            {
+                throw new Pkcs11Exception("C_GetAttributeValue", CKR.CKR_KEY_TYPE_INCONSISTENT);
+            }
+
+            if (!attributes[0].GetValueAsBool() || !attributes[1].GetValueAsBool())
+            {
+                throw new Pkcs11Exception("C_GetAttributeValue", CKR.CKR_KEY_FUNCTION_NOT_PERMITTED);
+            }
+
+            return true;
+        });
+    }
+
+    private static void RequireAes(KekReference kek)
+    {
+        if (kek.Model != KeyModel.AesGcm)
+        {
+            throw new VecVaultException(ErrorCode.FailedPrecondition, $"key model {kek.Model} is not served by this HSM adapter");
+        }
+    }
+
+    private IMechanism GcmMechanism(byte[] iv, byte[] aad)
+    {
+        var factories = _module.Factories;
+        var parameters = factories.MechanismParamsFactory.CreateCkGcmParams(iv, IvLength * 8, aad, TagBits);
+        return factories.MechanismFactory.Create(CKM.CKM_AES_GCM, parameters);
+    }
+
+    private Pkcs11Token GetToken(KekReference kek)
+    {
+        try
+        {
+            return _module.GetToken(kek.TokenLabel, _options.PinProvider);
+        }
+        catch (Pkcs11Module.TokenNotFoundException)
+        {
+            throw new VecVaultException(ErrorCode.KeyRevoked, $"tenant key revoked or unusable: token '{kek.TokenLabel}' not found");
+        }
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_EXPIRED or CKR.CKR_PIN_LOCKED)
+        {
+            throw new VecVaultException(ErrorCode.FailedPrecondition, $"HSM login to token '{kek.TokenLabel}' refused ({e.RV}); check the configured PIN", innerException: e);
+        }
+        catch (Pkcs11Exception e)
+        {
+            throw Pkcs11Errors.ToException(e.RV, "login", kek.ToString(), e);
+        }
+    }
+
+    /// <summary>
+    /// Runs an operation with the KEK's handle: retries transient failures with backoff, and re-finds a key
+    /// that seems gone for a short while before declaring it revoked.
+    /// </summary>
+    private T Call<T>(KekReference kek, string operation, Func<ISession, IObjectHandle, T> body)
+    {
+        var backoff = _options.RetryBackoff;
+        var goneSince = (long?)null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var token = GetToken(kek);
+            try
+            {
+                return token.Run(session =>
+                {
+                    var key = _handles.GetOrAdd(kek, _ => FindKey(session, kek) ?? throw new Pkcs11Exception("C_FindObjects", CKR.CKR_OBJECT_HANDLE_INVALID));
+                    return body(session, key);
+                });
+            }
+            catch (Pkcs11Exception e) when (Pkcs11Errors.IsKeyGone(e.RV))
+            {
+                _handles.TryRemove(kek, out _);
+                goneSince ??= Environment.TickCount64;
+                if (Environment.TickCount64 - goneSince.Value >= _options.KeyGoneConfirmation.TotalMilliseconds)
+                {
+                    LogKeyGone(_logger, kek.ToString(), operation);
+                    throw Pkcs11Errors.ToException(e.RV, operation, kek.ToString(), e);
+                }
+
+                Thread.Sleep(25);
+            }
+            catch (Pkcs11Exception e) when (Pkcs11Errors.IsTransient(e.RV) && attempt < _options.MaxAttempts)
+            {
+                LogRetry(_logger, operation, kek.ToString(), e.RV.ToString(), attempt);
+                Thread.Sleep(backoff);
+                backoff *= 2;
+            }
+            catch (Pkcs11Exception e)
+            {
+                throw Pkcs11Errors.ToException(e.RV, operation, kek.ToString(), e);
+            }
+        }
+    }
+
+    private IObjectHandle? FindKey(ISession session, KekReference kek)
+    {
+        var factory = _module.Factories.ObjectAttributeFactory;
+        List<IObjectAttribute> template =
+        [
+            factory.Create(CKA.CKA_CLASS, kek.Model == KeyModel.RsaOaep ? CKO.CKO_PRIVATE_KEY : CKO.CKO_SECRET_KEY),
+            factory.Create(CKA.CKA_LABEL, kek.KeyLabel),
+        ];
+        if (kek.KeyIdHex.Length > 0)
+        {
+            template.Add(factory.Create(CKA.CKA_ID, Convert.FromHexString(kek.KeyIdHex)));
+        }
+
+        var found = session.FindAllObjects(template);
+        return found.Count switch
+        {
+            0 => null,
+            1 => found[0],
+            _ => throw new VecVaultException(ErrorCode.FailedPrecondition,
+                $"{found.Count} keys in token '{kek.TokenLabel}' match {kek}; give key_id_hex to choose one"),
+        };
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "HSM call {Operation} with {Kek} failed with {ReturnValue}; attempt {Attempt}, retrying")]
+    private static partial void LogRetry(ILogger logger, string operation, string kek, string returnValue, int attempt);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "KEK {Kek} is not in the HSM (during {Operation})")]
+    private static partial void LogKeyGone(ILogger logger, string kek, string operation);
+}
