@@ -1,0 +1,70 @@
+using VecVault.Core.Errors;
+using VecVault.Crypto.Keys;
+using VecVault.Crypto.Pages;
+using VecVault.Storage.Records;
+using VecVault.Storage.Wal;
+
+namespace VecVault.Engine.Collections;
+
+internal sealed partial class Collection
+{
+    /// <summary>True when recovery found a record of this collection that failed an integrity check.</summary>
+    public bool IsQuarantined => _quarantine is not null;
+
+    /// <summary>Replays a segment descriptor: unwraps its DEK through the HSM.</summary>
+    public void RecoverSegment(SegmentRecord descriptor)
+    {
+        if (descriptor.SegmentId != _nextSegmentId)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"segment {descriptor.SegmentId} is out of order (expected {_nextSegmentId})");
+        }
+
+        var context = DekContext.Encode(_tenant.Id, Id, descriptor.SegmentId, descriptor.DekId, _tenant.Kek, descriptor.KekVersion, ConfigDigest);
+        var key = new DataKey(_tenant.Keys.Unwrap(_tenant.Kek, descriptor.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
+        _segments[descriptor.SegmentId] = new Segment(descriptor.SegmentId, key);
+        _nextSegmentId = descriptor.SegmentId + 1;
+    }
+
+    /// <summary>Replays a WAL batch: authenticates and decrypts it, checks its sequence number, applies it.</summary>
+    public void RecoverBatch(RecordHeader header, byte[] record)
+    {
+        if (!_segments.TryGetValue(header.SegmentId, out var segment))
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"WAL record names segment {header.SegmentId}, which has no descriptor");
+        }
+
+        if (header.Sequence <= segment.LastRecoveredSequence)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"WAL record {header.Sequence} of segment {header.SegmentId} is replayed or out of order");
+        }
+
+        var plaintext = new byte[record.Length - PageCipher.Overhead];
+        try
+        {
+            var length = PageCipher.Open(segment.Key, _tenant.Id, record, plaintext);
+            segment.LastRecoveredSequence = header.Sequence;
+            Apply(WalBatch.Decode(plaintext.AsSpan(0, length)));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Marks the collection as not served; requests get DATA_LOSS naming it and <paramref name="reason"/>.</summary>
+    public void Quarantine(string reason) => _quarantine ??= reason;
+
+    /// <summary>
+    /// Ends recovery: the recovered segments' DEKs are zeroed (their points are decrypted in memory already, and
+    /// new writes go to a fresh segment).
+    /// </summary>
+    public void FinishRecovery()
+    {
+        foreach (var segment in _segments.Values)
+        {
+            segment.Dispose();
+        }
+
+        _segments.Clear();
+    }
+}

@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using VecVault.Core.Ids;
+using VecVault.Core.Points;
+using VecVault.Crypto.Keys;
+using VecVault.Crypto.Pages;
+using VecVault.Storage.Records;
+using VecVault.Storage.Wal;
+
+namespace VecVault.Engine.Collections;
+
+internal sealed partial class Collection
+{
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Queue<PendingWrite> _pending = new();
+    private Segment? _active;
+
+    /// <summary>Upserts points; completes when they are durable and visible to searches.</summary>
+    public async Task<int> UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
+    {
+        var ops = new List<WalOp>(points.Count);
+        for (var i = 0; i < points.Count; i++)
+        {
+            var point = points[i];
+            VectorValidation.Check(point.Vector.Span, Config.Dimension, $"points[{i}].vector");
+            var payload = point.Payload is null ? ReadOnlyMemory<byte>.Empty : JsonSerializer.SerializeToUtf8Bytes(point.Payload);
+            ops.Add(WalOp.Upsert(point.Id, Prepare(point.Vector.Span), payload));
+        }
+
+        await WriteAsync(ops, cancellationToken);
+        return ops.Count;
+    }
+
+    /// <summary>Deletes points; completes when the deletes are durable. Returns how many existed.</summary>
+    public async Task<int> DeleteAsync(IReadOnlyList<PointId> ids, CancellationToken cancellationToken)
+    {
+        int existing;
+        _state.EnterReadLock();
+        try
+        {
+            existing = ids.Distinct().Count(_slotById.ContainsKey);
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+
+        await WriteAsync([.. ids.Select(WalOp.Delete)], cancellationToken);
+        return existing;
+    }
+
+    /// <summary>
+    /// Seals the ops into WAL records under the active segment's DEK, appends them in sequence order, waits for
+    /// durability, then applies every durable write in log order.
+    /// </summary>
+    private async Task WriteAsync(List<WalOp> ops, CancellationToken cancellationToken)
+    {
+        ThrowIfQuarantined();
+        var batches = WalBatch.EncodeChunked(ops, _tenant.Log.MaxRecordBytes - PageCipher.Overhead);
+        PendingWrite pending;
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfQuarantined();
+            _active ??= await OpenSegmentAsync(cancellationToken);
+            var records = new List<byte[]>(batches.Count);
+            foreach (var batch in batches)
+            {
+                var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence());
+                records.Add(PageCipher.Seal(_active.Key, _tenant.Id, header, batch));
+                CryptographicOperations.ZeroMemory(batch);
+            }
+
+            // The append enqueues synchronously, so log order equals the order writers pass the gate.
+            pending = new PendingWrite(_tenant.Log.AppendAsync(records, CancellationToken.None), ops);
+            lock (_pending)
+            {
+                _pending.Enqueue(pending);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        // Applied even if this caller stops waiting: a durable write always becomes visible.
+        _ = pending.Durable.ContinueWith(_ => ApplyDurableWrites(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await pending.Applied.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Applies, in log order, every pending write whose records are durable; drops failed ones.</summary>
+    private void ApplyDurableWrites()
+    {
+        lock (_pending)
+        {
+            while (_pending.TryPeek(out var next) && next.Durable.IsCompleted)
+            {
+                _pending.Dequeue();
+                if (!next.Durable.IsCompletedSuccessfully)
+                {
+                    next.Applied.TrySetException(next.Durable.Exception!.InnerExceptions);
+                    continue;
+                }
+
+                _state.EnterWriteLock();
+                try
+                {
+                    Apply(next.Ops);
+                }
+                finally
+                {
+                    _state.ExitWriteLock();
+                }
+
+                next.Applied.TrySetResult();
+            }
+        }
+    }
+
+    private void Apply(IReadOnlyList<WalOp> ops)
+    {
+        foreach (var op in ops)
+        {
+            if (op.IsDelete)
+            {
+                ApplyDelete(op.Id);
+            }
+            else
+            {
+                ApplyUpsert(op.Id, op.Vector.Span, op.Payload.IsEmpty ? null : op.Payload.ToArray());
+            }
+        }
+    }
+
+    /// <summary>Opens a segment under a fresh DEK, wrapped by the tenant's KEK, and makes its descriptor durable.</summary>
+    private async Task<Segment> OpenSegmentAsync(CancellationToken cancellationToken)
+    {
+        var id = _nextSegmentId;
+        var key = DataKey.Generate();
+        try
+        {
+            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, _tenant.Kek, _tenant.KekVersion, ConfigDigest);
+            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(_tenant.Kek, key.Key, context), cancellationToken);
+            var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, _tenant.KekVersion);
+            await _tenant.Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+
+        _nextSegmentId = id + 1;
+        var segment = new Segment(id, key);
+        _state.EnterWriteLock();
+        try
+        {
+            _segments[id] = segment;
+        }
+        finally
+        {
+            _state.ExitWriteLock();
+        }
+
+        return segment;
+    }
+
+    private sealed record PendingWrite(Task Durable, IReadOnlyList<WalOp> Ops)
+    {
+        public TaskCompletionSource Applied { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text;
+using VecVault.Core.Collections;
+using VecVault.Core.Errors;
+using VecVault.Core.Ids;
+using VecVault.Engine.Tenants;
+using VecVault.Index.Distance;
+using VecVault.Index.Vectors;
+
+namespace VecVault.Engine.Collections;
+
+/// <summary>
+/// A collection: its segments' write path and the decrypted points, held in locked memory.
+/// Writes are serialised by a gate, appended to the tenant's log, and applied to memory in log order once
+/// durable; reads take a shared lock.
+/// </summary>
+internal sealed partial class Collection : IDisposable
+{
+    private readonly Tenant _tenant;
+    private readonly VectorStore _vectors;
+    private readonly List<PointId> _slotIds = [];
+    private readonly List<byte[]?> _payloads = [];
+    private readonly List<bool> _live = [];
+    private readonly Dictionary<PointId, int> _slotById = [];
+    private readonly ReaderWriterLockSlim _state = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<ulong, Segment> _segments = [];
+    private ulong _nextSegmentId = 1;
+    private string? _quarantine;
+
+    public Collection(Tenant tenant, ulong id, string name, CollectionConfig config)
+    {
+        _tenant = tenant;
+        Id = id;
+        Name = name;
+        Config = config;
+        _vectors = new VectorStore(config.Dimension);
+        ConfigDigest = SHA256.HashData(Encoding.UTF8.GetBytes($"{id}\n{name}\n{config.Dimension}\n{config.Metric}"));
+    }
+
+    public ulong Id { get; }
+
+    public string Name { get; }
+
+    public CollectionConfig Config { get; }
+
+    /// <summary>SHA-256 of the collection's identity and shape, bound into every DEK wrapped for it.</summary>
+    public byte[] ConfigDigest { get; }
+
+    /// <summary>Segments opened in the collection's lifetime (each run's writes go to a fresh one).</summary>
+    public int SegmentCount => (int)(_nextSegmentId - 1);
+
+    public CollectionInfo Info()
+    {
+        _state.EnterReadLock();
+        try
+        {
+            return new CollectionInfo(Name, Config, _slotById.Count, SegmentCount, _quarantine is null ? 0 : 1);
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+    }
+
+    public void Dispose()
+    {
+        _state.EnterWriteLock();
+        try
+        {
+            _vectors.Dispose();
+            foreach (var segment in _segments.Values)
+            {
+                segment.Dispose();
+            }
+
+            _segments.Clear();
+            _slotById.Clear();
+            _payloads.Clear();
+        }
+        finally
+        {
+            _state.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Throws DataLoss naming the tenant, collection and reason when the collection is quarantined.</summary>
+    private void ThrowIfQuarantined()
+    {
+        if (_quarantine is not null)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss,
+                $"collection '{Name}' of tenant '{_tenant.Id}' is quarantined: {_quarantine}");
+        }
+    }
+
+    /// <summary>Puts a point into memory; the caller holds the write lock. Replaces any earlier version.</summary>
+    private void ApplyUpsert(PointId id, ReadOnlySpan<float> vector, byte[]? payload)
+    {
+        var slot = _vectors.Add(vector);
+        _slotIds.Add(id);
+        _payloads.Add(payload);
+        _live.Add(true);
+        if (_slotById.TryGetValue(id, out var previous))
+        {
+            _live[previous] = false;
+            _payloads[previous] = null;
+        }
+
+        _slotById[id] = slot;
+    }
+
+    /// <summary>Removes a point from memory; the caller holds the write lock.</summary>
+    private bool ApplyDelete(PointId id)
+    {
+        if (!_slotById.Remove(id, out var slot))
+        {
+            return false;
+        }
+
+        _live[slot] = false;
+        _payloads[slot] = null;
+        return true;
+    }
+
+    /// <summary>The vector as stored: a copy, normalised for cosine.</summary>
+    private float[] Prepare(ReadOnlySpan<float> vector)
+    {
+        var copy = vector.ToArray();
+        if (Config.Metric == Metric.Cosine)
+        {
+            DistanceKernels.Normalize(copy);
+        }
+
+        return copy;
+    }
+}

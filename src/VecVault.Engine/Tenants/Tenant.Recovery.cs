@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging;
+using VecVault.Core.Errors;
+using VecVault.Crypto.Keys;
+using VecVault.Crypto.Pages;
+using VecVault.Engine.Collections;
+using VecVault.Storage.Log;
+using VecVault.Storage.Records;
+
+namespace VecVault.Engine.Tenants;
+
+internal sealed partial class Tenant
+{
+    /// <summary>
+    /// Opens a tenant's log and replays it: catalog records, segment descriptors (each DEK unwrapped through the
+    /// HSM) and WAL batches (each authenticated and decrypted). A record of a collection that fails an integrity
+    /// check quarantines that collection; other collections keep serving. A tenant whose KEK is unusable or whose
+    /// HSM does not answer is kept, with every request answered by that error.
+    /// </summary>
+    public static Tenant Recover(string directory, IKekService keys, TenantLogOptions options, ILogger logger)
+    {
+        var log = TenantLog.Open(directory, options, logger);
+        using var records = log.ReadAll().GetEnumerator();
+        if (!records.MoveNext() || !RecordHeader.TryRead(records.Current.Bytes, out var first) || first.Kind != RecordKind.TenantCreated)
+        {
+            log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new VecVaultException(ErrorCode.DataLoss, $"log in '{Path.GetFileName(directory)}' does not start with a tenant record");
+        }
+
+        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(records.Current.Bytes), log, keys);
+        if (tenant.Id.Value != Path.GetFileName(directory))
+        {
+            tenant.LoadError = new VecVaultException(ErrorCode.DataLoss, "the tenant record names another tenant than its directory");
+            return tenant;
+        }
+
+        var byId = new Dictionary<ulong, Collection>();
+        try
+        {
+            while (records.MoveNext())
+            {
+                tenant.Replay(records.Current, byId);
+            }
+        }
+        catch (VecVaultException e)
+        {
+            LogTenantNotLoaded(logger, tenant.Id.Value, e.Code.ToString(), e.Message);
+            tenant.LoadError = e;
+        }
+
+        foreach (var collection in byId.Values)
+        {
+            collection.FinishRecovery();
+        }
+
+        return tenant;
+    }
+
+    private void Replay(LogRecord record, Dictionary<ulong, Collection> byId)
+    {
+        if (!RecordHeader.TryRead(record.Bytes, out var header))
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"record at {record.Address} of tenant '{Id}' has an unknown header");
+        }
+
+        switch (header.Kind)
+        {
+            case RecordKind.CollectionCreated:
+                var created = RecordCodec.Decode<CollectionRecord>(record.Bytes);
+                var collection = new Collection(this, created.CollectionId, created.Name, new(created.Dimension, created.Metric));
+                byId[created.CollectionId] = collection;
+                _collections[created.Name] = collection;
+                _nextCollectionId = Math.Max(_nextCollectionId, created.CollectionId + 1);
+                break;
+            case RecordKind.CollectionDeleted:
+                if (byId.Remove(header.CollectionId, out var deleted))
+                {
+                    _collections.TryRemove(deleted.Name, out _);
+                    deleted.Dispose();
+                }
+
+                break;
+            case RecordKind.SegmentOpened:
+            case RecordKind.WalBatch:
+                if (!byId.TryGetValue(header.CollectionId, out var owner) || owner.IsQuarantined)
+                {
+                    break;
+                }
+
+                try
+                {
+                    if (header.Kind == RecordKind.SegmentOpened)
+                    {
+                        owner.RecoverSegment(RecordCodec.Decode<SegmentRecord>(record.Bytes));
+                    }
+                    else
+                    {
+                        owner.RecoverBatch(header, record.Bytes);
+                    }
+                }
+                catch (VecVaultException e) when (e.Code == ErrorCode.DataLoss)
+                {
+                    owner.Quarantine($"segment {header.SegmentId}: {e.Message}");
+                }
+
+                break;
+            default:
+                throw new VecVaultException(ErrorCode.DataLoss, $"record at {record.Address} of tenant '{Id}' has unexpected kind {header.Kind}");
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Tenant {Tenant} is not served: {Code}: {Reason}")]
+    private static partial void LogTenantNotLoaded(ILogger logger, string tenant, string code, string reason);
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using VecVault.Core.Collections;
+using VecVault.Core.Errors;
+using VecVault.Core.Ids;
+using VecVault.Core.Keys;
+using VecVault.Core.Points;
+using VecVault.Core.Tenants;
+using VecVault.Crypto.Keys;
+using VecVault.Engine.Collections;
+using VecVault.Engine.Tenants;
+using VecVault.Storage.Records;
+
+namespace VecVault.Engine;
+
+/// <summary>
+/// The database: tenants, their collections and points. Every method that names a tenant acts only on that
+/// tenant's data; the caller (the server) takes the tenant from the credential.
+/// </summary>
+public sealed partial class VaultEngine : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<TenantId, Tenant> _tenants = new();
+    private readonly SemaphoreSlim _tenantGate = new(1, 1);
+    private readonly EngineOptions _options;
+    private readonly IKekService _keys;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    private VaultEngine(EngineOptions options, IKekService keys, ILogger logger, TimeProvider time)
+    {
+        _options = options;
+        _keys = keys;
+        _logger = logger;
+        _time = time;
+    }
+
+    private string TenantsDirectory => Path.Combine(_options.DataDirectory, "tenants");
+
+    /// <summary>Opens the data directory and recovers every tenant found in it.</summary>
+    public static VaultEngine Open(EngineOptions options, IKekService keys, ILogger<VaultEngine> logger, TimeProvider time)
+    {
+        var engine = new VaultEngine(options, keys, logger, time);
+        Directory.CreateDirectory(engine.TenantsDirectory);
+        foreach (var directory in Directory.EnumerateDirectories(engine.TenantsDirectory).Order(StringComparer.Ordinal))
+        {
+            if (!TenantId.TryParse(Path.GetFileName(directory), out var id))
+            {
+                continue;
+            }
+
+            var started = time.GetTimestamp();
+            var tenant = Tenants.Tenant.Recover(directory, keys, options.Log, logger);
+            engine._tenants[id] = tenant;
+            LogTenantRecovered(logger, id.Value, tenant.Info().CollectionCount, time.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return engine;
+    }
+
+    /// <summary>Creates a tenant bound to a KEK, after checking the KEK in the HSM.</summary>
+    public async Task<TenantInfo> CreateTenantAsync(TenantSpec spec, CancellationToken cancellationToken)
+    {
+        spec.Kek.Validate();
+        if (spec.Kek.Model != KeyModel.AesGcm)
+        {
+            throw new VecVaultException(ErrorCode.FailedPrecondition, $"key model {spec.Kek.Model} is not enabled on this server", "kek.model");
+        }
+
+        await _tenantGate.WaitAsync(cancellationToken);
+        try
+        {
+            var directory = Path.Combine(TenantsDirectory, spec.Id.Value);
+            if (_tenants.ContainsKey(spec.Id) || Directory.Exists(directory))
+            {
+                throw new VecVaultException(ErrorCode.AlreadyExists, $"tenant '{spec.Id}' already exists", "id");
+            }
+
+            var record = new TenantRecord(spec.Id.Value, spec.Kek, 1, spec.OutagePolicy, (long)spec.OutageGrace.TotalMilliseconds, _time.GetUtcNow());
+            try
+            {
+                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _options.Log, _logger, cancellationToken);
+                _tenants[spec.Id] = tenant;
+                LogTenantCreated(_logger, spec.Id.Value, spec.Kek.ToString());
+                return tenant.Info();
+            }
+            catch
+            {
+                if (!_tenants.ContainsKey(spec.Id) && Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _tenantGate.Release();
+        }
+    }
+
+    /// <summary>A tenant; NotFound when it does not exist.</summary>
+    public TenantInfo GetTenant(TenantId id) => FindTenant(id).Info();
+
+    /// <summary>True when the tenant exists.</summary>
+    public bool TenantExists(TenantId id) => _tenants.ContainsKey(id);
+
+    /// <summary>All tenants, by id.</summary>
+    public IReadOnlyList<TenantInfo> ListTenants() => [.. _tenants.Values.Select(t => t.Info()).OrderBy(t => t.Id.Value, StringComparer.Ordinal)];
+
+    /// <summary>Creates a collection.</summary>
+    public Task<CollectionInfo> CreateCollectionAsync(TenantId tenant, string name, CollectionConfig config, CancellationToken cancellationToken) =>
+        FindTenant(tenant).CreateCollectionAsync(CollectionName.Validate(name), config.Validate(), cancellationToken);
+
+    /// <summary>A collection; NotFound when it does not exist.</summary>
+    public CollectionInfo GetCollection(TenantId tenant, string name) => FindCollection(tenant, name).Info();
+
+    /// <summary>The tenant's collections, by name.</summary>
+    public IReadOnlyList<CollectionInfo> ListCollections(TenantId tenant) => FindTenant(tenant).ListCollections();
+
+    /// <summary>Deletes a collection.</summary>
+    public Task DeleteCollectionAsync(TenantId tenant, string name, CancellationToken cancellationToken) =>
+        FindTenant(tenant).DeleteCollectionAsync(name, cancellationToken);
+
+    /// <summary>Upserts points; completes when they are durable and visible.</summary>
+    public Task<int> UpsertAsync(TenantId tenant, string collection, IReadOnlyList<Point> points, CancellationToken cancellationToken) =>
+        FindCollection(tenant, collection).UpsertAsync(points, cancellationToken);
+
+    /// <summary>Deletes points by id; returns how many existed.</summary>
+    public Task<int> DeleteAsync(TenantId tenant, string collection, IReadOnlyList<PointId> ids, CancellationToken cancellationToken) =>
+        FindCollection(tenant, collection).DeleteAsync(ids, cancellationToken);
+
+    /// <summary>Points by id, in request order; missing ids are left out.</summary>
+    public IReadOnlyList<Point> Get(TenantId tenant, string collection, IReadOnlyList<PointId> ids, bool withPayload, bool withVectors) =>
+        FindCollection(tenant, collection).Get(ids, withPayload, withVectors);
+
+    /// <summary>k-nearest-neighbour search.</summary>
+    public IReadOnlyList<ScoredPoint> Search(TenantId tenant, string collection, SearchQuery query) =>
+        FindCollection(tenant, collection).Search(query);
+
+    /// <summary>Number of points.</summary>
+    public long Count(TenantId tenant, string collection) => FindCollection(tenant, collection).Count();
+
+    /// <summary>A page of points in id order.</summary>
+    public (IReadOnlyList<Point> Points, PointId? Next) Scroll(TenantId tenant, string collection, PointId? offset, int limit, bool withPayload, bool withVectors) =>
+        FindCollection(tenant, collection).Scroll(offset, limit, withPayload, withVectors);
+
+    /// <summary>Commits and closes every tenant's log and zeroes every key and page in memory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var tenant in _tenants.Values)
+        {
+            await tenant.DisposeAsync();
+        }
+
+        _tenants.Clear();
+    }
+
+    private Tenant FindTenant(TenantId id) =>
+        _tenants.TryGetValue(id, out var tenant) ? tenant : throw VecVaultException.NotFound($"tenant '{id}' not found");
+
+    private Collection FindCollection(TenantId tenant, string name) => FindTenant(tenant).GetCollection(name);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Recovered tenant {Tenant}: {Collections} collections in {Milliseconds:F1} ms")]
+    private static partial void LogTenantRecovered(ILogger logger, string tenant, int collections, double milliseconds);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Created tenant {Tenant} bound to KEK {Kek}")]
+    private static partial void LogTenantCreated(ILogger logger, string tenant, string kek);
+}

@@ -1,0 +1,80 @@
+using VecVault.Memory.Locked;
+
+namespace VecVault.Index.Vectors;
+
+/// <summary>
+/// Fixed-dimension float32 vectors stored contiguously in chunks of locked memory, addressed by slot.
+/// One writer appends (the owner serialises writes); readers may read any slot below <see cref="Count"/>
+/// concurrently. Disposing zeroes every chunk.
+/// </summary>
+public sealed class VectorStore : IDisposable
+{
+    private const int ChunkBytes = 1 << 20;
+
+    private LockedBuffer[] _chunks = [];
+    private int _count;
+
+    /// <summary>Creates an empty store for vectors of <paramref name="dimension"/> floats.</summary>
+    public VectorStore(int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        Dimension = dimension;
+        VectorsPerChunk = Math.Max(1, ChunkBytes / (dimension * sizeof(float)));
+    }
+
+    /// <summary>Floats per vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Vectors held by one chunk of locked memory.</summary>
+    public int VectorsPerChunk { get; }
+
+    /// <summary>Number of slots written; slots below it are readable.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Locked bytes held.</summary>
+    public long Bytes => (long)_chunks.Length * VectorsPerChunk * Dimension * sizeof(float);
+
+    /// <summary>Appends a copy of <paramref name="vector"/> and returns its slot. Single writer.</summary>
+    public int Add(ReadOnlySpan<float> vector)
+    {
+        if (vector.Length != Dimension)
+        {
+            throw new ArgumentException($"vector has {vector.Length} floats, the store holds {Dimension}", nameof(vector));
+        }
+
+        var slot = _count;
+        var chunk = slot / VectorsPerChunk;
+        if (chunk == _chunks.Length)
+        {
+            var grown = new LockedBuffer[_chunks.Length + 1];
+            _chunks.CopyTo(grown, 0);
+            grown[^1] = LockedBuffer.Allocate(VectorsPerChunk * Dimension * sizeof(float));
+            Volatile.Write(ref _chunks, grown);
+        }
+
+        vector.CopyTo(Slot(_chunks[chunk], slot));
+        Volatile.Write(ref _count, slot + 1);
+        return slot;
+    }
+
+    /// <summary>The vector in <paramref name="slot"/>; valid while the store is not disposed.</summary>
+    public ReadOnlySpan<float> Get(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)slot, (uint)Count, nameof(slot));
+        return Slot(Volatile.Read(ref _chunks)[slot / VectorsPerChunk], slot);
+    }
+
+    /// <summary>Zeroes and frees every chunk.</summary>
+    public void Dispose()
+    {
+        foreach (var chunk in Interlocked.Exchange(ref _chunks, []))
+        {
+            chunk.Dispose();
+        }
+
+        _count = 0;
+    }
+
+    private Span<float> Slot(LockedBuffer chunk, int slot) =>
+        chunk.AsSpan<float>().Slice(slot % VectorsPerChunk * Dimension, Dimension);
+}

@@ -1,0 +1,226 @@
+using System.Threading.Channels;
+using FASTER.core;
+using Microsoft.Extensions.Logging;
+using VecVault.Core.Errors;
+
+namespace VecVault.Storage.Log;
+
+/// <summary>
+/// A tenant's append-only log: one FasterLog in the tenant's own directory, per-entry checksums on, and one
+/// committer task doing group commit. Only ciphertext and non-secret metadata are ever appended.
+/// </summary>
+/// <remarks>
+/// <c>AppendAsync</c> completes when the record is durable (<see cref="Durability.Commit"/>): writers enqueue
+/// and wait, the committer commits everything enqueued so far in one FasterLog commit and releases every writer the
+/// commit covers. A failed commit fails every writer it would have covered; none is ever acknowledged past a failed
+/// write.
+/// </remarks>
+public sealed partial class TenantLog : IAsyncDisposable
+{
+    private readonly FasterLog _log;
+    private readonly IDevice _device;
+    private readonly TenantLogOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _enqueueLock = new();
+    private readonly Queue<(long Address, TaskCompletionSource Done)> _waiters = new();
+    private readonly Channel<bool> _commitRequests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _committer;
+    private Exception? _fault;
+
+    private TenantLog(string directory, TenantLogOptions options, ILogger logger)
+    {
+        Directory = directory;
+        _options = options;
+        _logger = logger;
+        System.IO.Directory.CreateDirectory(directory);
+        _device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        var settings = new FasterLogSettings
+        {
+            LogDevice = _device,
+            LogCommitDir = Path.Combine(directory, "commits"),
+            LogChecksum = LogChecksumType.PerEntry,
+            PageSizeBits = options.PageSizeBits,
+            MemorySizeBits = options.MemorySizeBits,
+            SegmentSizeBits = options.SegmentSizeBits,
+            RemoveOutdatedCommits = true,
+            TryRecoverLatest = true,
+        };
+        _log = new FasterLog(settings);
+        _committer = Task.Run(CommitLoopAsync);
+    }
+
+    /// <summary>The log's directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Largest record accepted.</summary>
+    public int MaxRecordBytes => _options.MaxRecordBytes;
+
+    /// <summary>Everything below this address is durable.</summary>
+    public long CommittedUntilAddress => _log.CommittedUntilAddress;
+
+    /// <summary>Opens (recovering to the last commit) or creates the log in <paramref name="directory"/>.</summary>
+    public static TenantLog Open(string directory, TenantLogOptions options, ILogger logger)
+    {
+        try
+        {
+            return new TenantLog(directory, options, logger);
+        }
+        catch (Exception e) when (e is IOException or FasterException)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"log in {Path.GetFileName(directory)} could not be recovered", innerException: e);
+        }
+    }
+
+    /// <summary>Appends a record; completes when it is durable (or at once under <see cref="Durability.Async"/>).</summary>
+    /// <returns>The record's address.</returns>
+    public Task<long> AppendAsync(byte[] record, CancellationToken cancellationToken = default) =>
+        AppendAsync([record], cancellationToken);
+
+    /// <summary>Appends records in order; completes when all are durable. Returns the address of the first.</summary>
+    public async Task<long> AppendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(records.Count);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long first;
+        lock (_enqueueLock)
+        {
+            if (_fault is not null)
+            {
+                throw LogFailed(_fault);
+            }
+
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            first = -1;
+            var last = 0L;
+            foreach (var record in records)
+            {
+                if (record.Length > _options.MaxRecordBytes)
+                {
+                    throw new ArgumentException($"a record is at most {_options.MaxRecordBytes} bytes", nameof(records));
+                }
+
+                last = _log.Enqueue(record);
+                first = first < 0 ? last : first;
+            }
+
+            _waiters.Enqueue((last, done));
+        }
+
+        _commitRequests.Writer.TryWrite(true);
+        if (_options.Durability == Durability.Commit)
+        {
+            // The commit itself is not cancelled: it completes for other writers too.
+            await done.Task.WaitAsync(cancellationToken);
+        }
+
+        return first;
+    }
+
+    /// <summary>Reads every committed record in address order.</summary>
+    public IEnumerable<LogRecord> ReadAll()
+    {
+        var until = _log.CommittedUntilAddress;
+        using var iterator = _log.Scan(_log.BeginAddress, until);
+        while (iterator.GetNext(out var entry, out var length, out var address, out _))
+        {
+            yield return new LogRecord(address, length == entry.Length ? entry : entry[..length]);
+        }
+    }
+
+    /// <summary>Commits what is pending, stops the committer and closes the log.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (_enqueueLock)
+        {
+            _stopping.Cancel();
+        }
+
+        _commitRequests.Writer.TryComplete();
+        await _committer;
+        _log.Dispose();
+        _device.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task CommitLoopAsync()
+    {
+        var reader = _commitRequests.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            reader.TryRead(out _);
+            if (_options.Durability == Durability.Async)
+            {
+                try
+                {
+                    await Task.Delay(_options.AsyncCommitInterval, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping: commit what is pending at once.
+                }
+            }
+
+            await CommitPendingAsync();
+        }
+
+        await CommitPendingAsync();
+    }
+
+    private async Task CommitPendingAsync()
+    {
+        long until;
+        lock (_enqueueLock)
+        {
+            if (_waiters.Count == 0 || _fault is not null)
+            {
+                return;
+            }
+
+            until = _log.TailAddress;
+        }
+
+        try
+        {
+            await _log.CommitAsync();
+            if (_log.CommittedUntilAddress < until)
+            {
+                await _log.WaitForCommitAsync(until);
+            }
+        }
+        catch (Exception e)
+        {
+            LogCommitFailed(_logger, e, Directory);
+            lock (_enqueueLock)
+            {
+                _fault = e;
+                while (_waiters.TryDequeue(out var waiter))
+                {
+                    waiter.Done.TrySetException(LogFailed(e));
+                }
+            }
+
+            return;
+        }
+
+        var committed = _log.CommittedUntilAddress;
+        lock (_enqueueLock)
+        {
+            while (_waiters.TryPeek(out var waiter) && waiter.Address < committed)
+            {
+                _waiters.Dequeue().Done.TrySetResult();
+            }
+        }
+    }
+
+    private static VecVaultException LogFailed(Exception cause) =>
+        new(ErrorCode.Internal, "the tenant's log failed to commit; no write after the failure was acknowledged", innerException: cause);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Commit of the log in {Directory} failed; the log refuses writes until reopened")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string directory);
+}

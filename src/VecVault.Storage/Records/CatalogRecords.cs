@@ -1,0 +1,33 @@
+using VecVault.Core.Collections;
+using VecVault.Core.Keys;
+
+namespace VecVault.Storage.Records;
+
+/// <summary>Binds a log to its tenant and KEK reference. The first record of every tenant log.</summary>
+/// <param name="TenantId">The tenant's id.</param>
+/// <param name="Kek">Where the KEK lives.</param>
+/// <param name="KekVersion">KEK version, starting at 1.</param>
+/// <param name="OutagePolicy">What requests get while the HSM is unreachable.</param>
+/// <param name="OutageGraceMilliseconds">Grace period for warm serving.</param>
+/// <param name="CreatedAt">Creation time.</param>
+public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVersion, OutagePolicy OutagePolicy, long OutageGraceMilliseconds, DateTimeOffset CreatedAt);
+
+/// <summary>A collection was created.</summary>
+/// <param name="CollectionId">Id, unique within the tenant's log and never reused.</param>
+/// <param name="Name">Name.</param>
+/// <param name="Dimension">Vector length.</param>
+/// <param name="Metric">Similarity measure.</param>
+public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric);
+
+/// <summary>A segment was opened under a fresh DEK: the segment descriptor.</summary>
+/// <param name="CollectionId">Owning collection.</param>
+/// <param name="SegmentId">Id, unique within the collection.</param>
+/// <param name="DekId">The DEK's id.</param>
+/// <param name="NoncePrefix">The segment's nonce prefix.</param>
+/// <param name="WrappedDek">The DEK wrapped under the KEK, bound to the DEK context.</param>
+/// <param name="KekVersion">Version of the KEK that wrapped it.</param>
+public sealed record SegmentRecord(ulong CollectionId, ulong SegmentId, byte[] DekId, uint NoncePrefix, byte[] WrappedDek, uint KekVersion);
+
+/// <summary>A collection was deleted.</summary>
+/// <param name="CollectionId">The deleted collection.</param>
+public sealed record CollectionDeletedRecord(ulong CollectionId);

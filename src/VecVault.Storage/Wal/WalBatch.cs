@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using VecVault.Core.Errors;
+using VecVault.Core.Ids;
+
+namespace VecVault.Storage.Wal;
+
+/// <summary>
+/// The plaintext of a WAL batch record (it is sealed before it reaches the log):
+/// <code>
+/// u32 op count
+/// per op: u8 kind (1 upsert, 2 delete) ‖ point id ‖ [upsert: u32 dimension ‖ float32[dimension] ‖ u32 payload length ‖ payload JSON]
+/// </code>
+/// All integers and floats little-endian.
+/// </summary>
+public static class WalBatch
+{
+    private const byte UpsertKind = 1;
+    private const byte DeleteKind = 2;
+
+    /// <summary>Splits <paramref name="ops"/> into batches of at most <paramref name="maxBytes"/> encoded bytes each.</summary>
+    public static List<byte[]> EncodeChunked(IReadOnlyList<WalOp> ops, int maxBytes)
+    {
+        var batches = new List<byte[]>();
+        var start = 0;
+        while (start < ops.Count)
+        {
+            var size = 4;
+            var end = start;
+            while (end < ops.Count && (end == start || size + ops[end].EncodedLength <= maxBytes))
+            {
+                size += ops[end].EncodedLength;
+                end++;
+            }
+
+            if (size > maxBytes)
+            {
+                throw new VecVaultException(ErrorCode.ResourceExhausted, $"one point encodes to {size} bytes, more than a WAL record holds ({maxBytes})", "points");
+            }
+
+            batches.Add(Encode(ops, start, end, size));
+            start = end;
+        }
+
+        return batches;
+    }
+
+    /// <summary>Decodes a batch; throws DataLoss when it is malformed (it was authenticated, so that is a bug or a format mismatch).</summary>
+    public static List<WalOp> Decode(ReadOnlySpan<byte> batch)
+    {
+        try
+        {
+            var count = BinaryPrimitives.ReadInt32LittleEndian(batch);
+            var ops = new List<WalOp>(count);
+            var at = 4;
+            for (var i = 0; i < count; i++)
+            {
+                var kind = batch[at++];
+                if (!PointId.TryRead(batch[at..], out var id, out var idLength))
+                {
+                    throw new FormatException("bad point id");
+                }
+
+                at += idLength;
+                if (kind == DeleteKind)
+                {
+                    ops.Add(WalOp.Delete(id));
+                    continue;
+                }
+
+                if (kind != UpsertKind)
+                {
+                    throw new FormatException("bad op kind");
+                }
+
+                var dimension = BinaryPrimitives.ReadInt32LittleEndian(batch[at..]);
+                at += 4;
+                var vector = MemoryMarshal.Cast<byte, float>(batch.Slice(at, dimension * sizeof(float))).ToArray();
+                at += dimension * sizeof(float);
+                var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(batch[at..]);
+                at += 4;
+                var payload = batch.Slice(at, payloadLength).ToArray();
+                at += payloadLength;
+                ops.Add(WalOp.Upsert(id, vector, payload));
+            }
+
+            return at == batch.Length ? ops : throw new FormatException("trailing bytes");
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, "a WAL batch does not decode", innerException: e);
+        }
+    }
+
+    private static byte[] Encode(IReadOnlyList<WalOp> ops, int start, int end, int size)
+    {
+        var buffer = new byte[size];
+        var span = buffer.AsSpan();
+        var at = 4;
+        for (var i = start; i < end; i++)
+        {
+            var op = ops[i];
+            span[at++] = op.IsDelete ? DeleteKind : UpsertKind;
+            at += op.Id.WriteTo(span[at..]);
+            if (op.IsDelete)
+            {
+                continue;
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], op.Vector.Length);
+            at += 4;
+            MemoryMarshal.AsBytes(op.Vector.Span).CopyTo(span[at..]);
+            at += op.Vector.Length * sizeof(float);
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], op.Payload.Length);
+            at += 4;
+            op.Payload.Span.CopyTo(span[at..]);
+            at += op.Payload.Length;
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(span, end - start);
+        return at == size ? buffer : buffer[..at];
+    }
+}
