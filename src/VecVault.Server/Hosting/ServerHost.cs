@@ -1,0 +1,138 @@
+using System.Net;
+using System.Runtime.Intrinsics;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using VecVault.Crypto.Pkcs11;
+using VecVault.Engine;
+using VecVault.Memory.Locked;
+using VecVault.Server.Auth;
+using VecVault.Server.Errors;
+using VecVault.Server.Options;
+using VecVault.Server.Services;
+using VecVault.Storage.Log;
+
+namespace VecVault.Server.Hosting;
+
+/// <summary>Builds the VecVault server: Kestrel (HTTP/2), the two services, health checking and reflection.</summary>
+public static partial class ServerHost
+{
+    /// <summary>The services reported by the health service.</summary>
+    public static readonly string[] HealthServices = ["", "vecvault.v1.VectorService", "vecvault.v1.AdminService"];
+
+    /// <summary>
+    /// Builds the server and opens the engine (recovering every tenant). <paramref name="configure"/> lets tests
+    /// add configuration.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder.Configuration);
+        var section = builder.Configuration.GetSection(VecVaultOptions.Section);
+        var options = section.Get<VecVaultOptions>() ?? new VecVaultOptions();
+        options.DataDirectory = Path.GetFullPath(options.DataDirectory);
+        builder.Services.Configure<VecVaultOptions>(section);
+        builder.Services.PostConfigure<VecVaultOptions>(o => o.DataDirectory = options.DataDirectory);
+
+        // Without TLS the endpoint must be HTTP/2 only, or plain-text gRPC calls fall back to HTTP/1.1 and fail.
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.Listen.Address), options.Listen.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
+        });
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
+            grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<AuthInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+
+        LockedMemory.Policy = options.LockedMemory;
+        var lockedMemory = LockedMemory.Probe();
+        if (!lockedMemory && options.LockedMemory == LockedMemoryPolicy.Required)
+        {
+            throw new InvalidOperationException(
+                "locked memory is not available: grant CAP_IPC_LOCK (Docker: cap_add: IPC_LOCK, ulimits: memlock: -1) or raise the memlock ulimit; "
+                + "VecVault:LockedMemory=BestEffort runs without it (plaintext may then be swapped)");
+        }
+
+        var time = TimeProvider.System;
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new ServerStatus(time.GetUtcNow(), lockedMemory, DescribeSimd()));
+        builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddSingleton(sp => new Pkcs11KekService(
+            new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm) },
+            sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
+        builder.Services.AddSingleton(sp => VaultEngine.Open(
+            new EngineOptions { DataDirectory = options.DataDirectory, Log = new TenantLogOptions { Durability = options.Durability } },
+            sp.GetRequiredService<Pkcs11KekService>(),
+            sp.GetRequiredService<ILogger<VaultEngine>>(),
+            time));
+        builder.Services.AddSingleton(sp => new ApiKeyStore(options.DataDirectory, time));
+
+        var app = builder.Build();
+        app.MapGrpcService<VectorServiceImpl>();
+        app.MapGrpcService<AdminServiceImpl>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcReflectionService();
+
+        Start(app, options, lockedMemory);
+        return app;
+    }
+
+    /// <summary>Opens the engine, makes sure an admin key exists, and wires health to the host's lifetime.</summary>
+    private static void Start(WebApplication app, VecVaultOptions options, bool lockedMemory)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VecVault.Server");
+        if (!lockedMemory)
+        {
+            LogNoLockedMemory(logger);
+        }
+
+        var engine = app.Services.GetRequiredService<VaultEngine>();
+        LogEngineOpened(logger, options.DataDirectory, engine.ListTenants().Count, options.Durability.ToString());
+
+        var keys = app.Services.GetRequiredService<ApiKeyStore>();
+        if (!keys.HasActiveAdminKey)
+        {
+            var path = options.Auth.AdminKeyFile.Length > 0 ? Path.GetFullPath(options.Auth.AdminKeyFile) : Path.Combine(options.DataDirectory, "admin.key");
+            var (_, apiKey) = keys.Create(ApiKeyRole.Admin, null, "bootstrap admin key");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, apiKey + "\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            LogAdminKeyWritten(logger, path);
+        }
+
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var service in HealthServices)
+            {
+                health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.Serving);
+            }
+        });
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var service in HealthServices)
+            {
+                health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+            }
+        });
+        _ = app.Services.GetRequiredService<IOptions<VecVaultOptions>>().Value;
+    }
+
+    private static string DescribeSimd() =>
+        Vector512.IsHardwareAccelerated ? "avx512" : Vector256.IsHardwareAccelerated ? "avx2" : Vector128.IsHardwareAccelerated ? "sse/neon" : "scalar";
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Locked memory is NOT available: plaintext pages and DEKs may be swapped to disk")]
+    private static partial void LogNoLockedMemory(ILogger logger);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened data directory {Directory}: {Tenants} tenants, durability {Durability}")]
+    private static partial void LogEngineOpened(ILogger logger, string directory, int tenants, string durability);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "No admin key existed: created one and wrote it to {Path} (mode 0600)")]
+    private static partial void LogAdminKeyWritten(ILogger logger, string path);
+}

@@ -1,0 +1,82 @@
+using VecVault.Memory.Locked;
+using VecVault.Storage.Log;
+
+namespace VecVault.Server.Options;
+
+/// <summary>The server's settings: section <c>VecVault</c> of appsettings.json, environment variables
+/// (<c>VecVault__DataDirectory</c>) and the command line (<c>--VecVault:DataDirectory=...</c>).</summary>
+public sealed class VecVaultOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "VecVault";
+
+    /// <summary>Where the gRPC endpoint listens.</summary>
+    public ListenOptions Listen { get; set; } = new();
+
+    /// <summary>Root of all data.</summary>
+    public string DataDirectory { get; set; } = ".vecvault/data";
+
+    /// <summary>When writes are acknowledged: Commit (durable, default) or Async.</summary>
+    public Durability Durability { get; set; } = Durability.Commit;
+
+    /// <summary>Required (default): refuse to start without locked memory. BestEffort: warn and continue.</summary>
+    public LockedMemoryPolicy LockedMemory { get; set; } = LockedMemoryPolicy.Required;
+
+    /// <summary>How the HSM is reached.</summary>
+    public HsmOptions Hsm { get; set; } = new();
+
+    /// <summary>Credentials.</summary>
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Request limits.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>Listen address and port.</summary>
+    public sealed class ListenOptions
+    {
+        /// <summary>IP address to bind.</summary>
+        public string Address { get; set; } = "127.0.0.1";
+
+        /// <summary>TCP port; 0 picks a free one.</summary>
+        public int Port { get; set; } = 50051;
+    }
+
+    /// <summary>HSM settings.</summary>
+    public sealed class HsmOptions
+    {
+        /// <summary>The PKCS#11 module.</summary>
+        public string ModulePath { get; set; } = "/usr/lib/softhsm/libsofthsm2.so";
+
+        /// <summary>Environment variable holding the token user PIN.</summary>
+        public string PinEnvironmentVariable { get; set; } = "VECVAULT_HSM_PIN";
+
+        /// <summary>File holding the PIN; used when the environment variable is not set.</summary>
+        public string PinFile { get; set; } = "";
+    }
+
+    /// <summary>Credential settings.</summary>
+    public sealed class AuthOptions
+    {
+        /// <summary>Where the first admin key is written on first start; default <c>&lt;DataDirectory&gt;/admin.key</c>.</summary>
+        public string AdminKeyFile { get; set; } = "";
+    }
+
+    /// <summary>Request limits.</summary>
+    public sealed class LimitOptions
+    {
+        /// <summary>Largest request or response message, in bytes.</summary>
+        public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+        /// <summary>Most points in one upsert, get or delete.</summary>
+        public int MaxBatchPoints { get; set; } = 10_000;
+
+        /// <summary>Largest k of a search, and limit of a scroll.</summary>
+        public int MaxK { get; set; } = 1_000;
+
+        /// <summary>Most searches in one SearchBatch.</summary>
+        public int MaxSearchBatch { get; set; } = 256;
+
+        /// <summary>Deepest payload nesting.</summary>
+        public int MaxPayloadDepth { get; set; } = 32;
+    }
+}

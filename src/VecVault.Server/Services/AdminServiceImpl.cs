@@ -1,0 +1,124 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using VecVault.Core.Errors;
+using VecVault.Core.Ids;
+using VecVault.Core.Tenants;
+using VecVault.Crypto.Pkcs11;
+using VecVault.Engine;
+using VecVault.Memory.Locked;
+using VecVault.Protocol.V1;
+using VecVault.Server.Auth;
+using VecVault.Server.Hosting;
+using VecVault.Server.Mapping;
+using VecVault.Server.Options;
+
+namespace VecVault.Server.Services;
+
+/// <summary>AdminService: tenants, API keys and server statistics. Needs an admin key (checked by <see cref="AuthInterceptor"/>).</summary>
+public sealed class AdminServiceImpl(
+    VaultEngine engine,
+    ApiKeyStore apiKeys,
+    Pkcs11KekService hsm,
+    ServerStatus status,
+    IOptions<VecVaultOptions> options,
+    TimeProvider time) : AdminService.AdminServiceBase
+{
+    /// <inheritdoc />
+    public override async Task<CreateTenantResponse> CreateTenant(CreateTenantRequest request, ServerCallContext context)
+    {
+        var spec = new TenantSpec(
+            TenantId.Parse(request.Id, "id"),
+            TenantMapping.ToCore(request.Kek),
+            TenantMapping.ToCore(request.OutagePolicy),
+            request.OutageGrace?.ToTimeSpan() ?? TenantMapping.DefaultOutageGrace);
+        if (spec.OutageGrace < TimeSpan.Zero)
+        {
+            throw VecVaultException.Invalid("outage_grace", "must not be negative");
+        }
+
+        var tenant = await engine.CreateTenantAsync(spec, context.CancellationToken);
+        return new CreateTenantResponse { Tenant = TenantMapping.ToProto(tenant) };
+    }
+
+    /// <inheritdoc />
+    public override Task<GetTenantResponse> GetTenant(GetTenantRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetTenantResponse { Tenant = TenantMapping.ToProto(engine.GetTenant(TenantId.Parse(request.Id, "id"))) });
+
+    /// <inheritdoc />
+    public override Task<ListTenantsResponse> ListTenants(ListTenantsRequest request, ServerCallContext context)
+    {
+        var response = new ListTenantsResponse();
+        response.Tenants.AddRange(engine.ListTenants().Select(TenantMapping.ToProto));
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    {
+        (string KeyId, string ApiKey) created;
+        switch (request.Role)
+        {
+            case Protocol.V1.ApiKeyRole.Admin when request.TenantId.Length == 0:
+                created = apiKeys.Create(Auth.ApiKeyRole.Admin, null, request.Description);
+                break;
+            case Protocol.V1.ApiKeyRole.Admin:
+                throw VecVaultException.Invalid("tenant_id", "must be empty for an admin key");
+            case Protocol.V1.ApiKeyRole.Tenant:
+                var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+                if (!engine.TenantExists(tenant))
+                {
+                    throw VecVaultException.NotFound($"tenant '{tenant}' not found");
+                }
+
+                created = apiKeys.Create(Auth.ApiKeyRole.Tenant, tenant, request.Description);
+                break;
+            default:
+                throw VecVaultException.Invalid("role", "must be API_KEY_ROLE_ADMIN or API_KEY_ROLE_TENANT");
+        }
+
+        return Task.FromResult(new CreateApiKeyResponse { KeyId = created.KeyId, ApiKey = created.ApiKey });
+    }
+
+    /// <inheritdoc />
+    public override Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        if (request.KeyId.Length == 0)
+        {
+            throw VecVaultException.Invalid("key_id", "must be set");
+        }
+
+        apiKeys.Revoke(request.KeyId);
+        return Task.FromResult(new RevokeApiKeyResponse());
+    }
+
+    /// <inheritdoc />
+    public override Task<GetServerStatsResponse> GetServerStats(GetServerStatsRequest request, ServerCallContext context)
+    {
+        var stats = new ServerStats
+        {
+            Version = typeof(AdminServiceImpl).Assembly.GetName().Version?.ToString() ?? "",
+            Uptime = Duration.FromTimeSpan(time.GetUtcNow() - status.StartedAt),
+            LockedMemoryAvailable = status.LockedMemoryAvailable,
+            LockedBytes = (ulong)LockedMemory.LockedBytes,
+            Durability = options.Value.Durability.ToString().ToLowerInvariant(),
+            HsmWraps = (ulong)hsm.Wraps,
+            HsmUnwraps = (ulong)hsm.Unwraps,
+            Simd = status.Simd,
+        };
+        foreach (var tenant in engine.ListTenants())
+        {
+            var points = tenant.State == Core.Tenants.TenantState.Active
+                ? engine.ListCollections(tenant.Id).Sum(c => c.PointCount) : 0;
+            stats.Tenants.Add(new TenantStats
+            {
+                TenantId = tenant.Id.Value,
+                State = TenantMapping.ToProto(tenant).State,
+                Collections = (uint)tenant.CollectionCount,
+                Points = (ulong)points,
+            });
+        }
+
+        return Task.FromResult(new GetServerStatsResponse { Stats = stats });
+    }
+}
