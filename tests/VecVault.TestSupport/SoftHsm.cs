@@ -15,11 +15,11 @@ public static class SoftHsm
     /// <summary>The SoftHSM2 PKCS#11 module.</summary>
     public const string ModulePath = "/usr/lib/softhsm/libsofthsm2.so";
 
-    /// <summary>Tokens available to one test process.</summary>
+    /// <summary>Tokens available to one test process (made one at a time: concurrent softhsm2-util runs race for the free slot).</summary>
     public const int PoolSize = 24;
 
     private static readonly Lazy<string> Config = new(CreateConfig);
-    private static readonly Lazy<SoftHsmToken[]> Pool = new(() => [.. Enumerable.Range(0, PoolSize).AsParallel().Select(InitToken)]);
+    private static readonly Lazy<SoftHsmToken[]> Pool = new(() => [.. Enumerable.Range(0, PoolSize).Select(InitToken)]);
     private static int _next = -1;
 
     /// <summary>Path of the process's SoftHSM2 configuration file; set in the native environment on first use.</summary>

@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VecVault.Client;
+using VecVault.Protocol.V1;
+using VecVault.Server.Hosting;
+using VecVault.TestSupport;
+
+namespace VecVault.IntegrationTests;
+
+/// <summary>
+/// A real VecVault server on loopback (Kestrel, port 0) over a real SoftHSM2 token whose KEK was made with
+/// pkcs11-tool. It can be stopped and started again on the same data directory.
+/// </summary>
+public sealed class VaultServer : IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    public VaultServer()
+    {
+        SoftHsm.EnsureInitialised();
+        Token = SoftHsm.CreateToken();
+        Token.CreateAesKey(KekLabel);
+        DataDirectory = Path.Combine(Path.GetTempPath(), $"vecvault-it-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
+        Directory.CreateDirectory(DataDirectory);
+        PinFile = Path.Combine(DataDirectory, "..", Path.GetFileName(DataDirectory) + ".pin");
+        File.WriteAllText(PinFile, Token.Pin);
+    }
+
+    public const string KekLabel = "tenant-kek";
+
+    public SoftHsmToken Token { get; }
+
+    public string DataDirectory { get; }
+
+    public string PinFile { get; }
+
+    public string Address { get; private set; } = "";
+
+    public string AdminKey => File.ReadAllText(Path.Combine(DataDirectory, "admin.key")).Trim();
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("not started");
+
+    public async Task StartAsync()
+    {
+        _app = ServerHost.Build([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["VecVault:Listen:Port"] = "0",
+            ["VecVault:DataDirectory"] = DataDirectory,
+            ["VecVault:Hsm:ModulePath"] = SoftHsm.ModulePath,
+            ["VecVault:Hsm:PinEnvironmentVariable"] = "",
+            ["VecVault:Hsm:PinFile"] = PinFile,
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        await _app.StartAsync();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    public VecVaultClient Connect(string apiKey) => new(Address, apiKey);
+
+    /// <summary>Creates a tenant bound to this fixture's KEK and returns a client holding a new tenant key.</summary>
+    public async Task<VecVaultClient> CreateTenantAsync(string tenantId) => Connect(await CreateTenantKeyAsync(tenantId));
+
+    /// <summary>Creates a tenant bound to this fixture's KEK and returns a new tenant key for it.</summary>
+    public async Task<string> CreateTenantKeyAsync(string tenantId)
+    {
+        using var admin = Connect(AdminKey);
+        await admin.Admin.CreateTenantAsync(new CreateTenantRequest
+        {
+            Id = tenantId,
+            Kek = new KekReference { Model = KeyModel.AesGcm, TokenLabel = Token.Label, KeyLabel = KekLabel },
+        });
+        var key = await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = tenantId });
+        return key.ApiKey;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+        File.Delete(PinFile);
+    }
+}
