@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Grpc.Core;
+using VecVault.Client;
+
+namespace VecVault.Cli.Commands;
+
+/// <summary>Options every command shares, and how commands run.</summary>
+internal static class CliOptions
+{
+    public static readonly Option<string> Address = new("--address")
+    {
+        Description = "Server address (env VECVAULT_ADDRESS)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_ADDRESS") ?? "http://127.0.0.1:50051",
+    };
+
+    public static readonly Option<string> ApiKey = new("--api-key")
+    {
+        Description = "API key: an admin key for tenant and apikey commands, a tenant key otherwise (env VECVAULT_API_KEY)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_API_KEY") ?? "",
+    };
+
+    /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body)
+    {
+        var apiKey = parse.GetValue(ApiKey);
+        if (string.IsNullOrEmpty(apiKey))
+        {
+            await Console.Error.WriteLineAsync("error: no API key: pass --api-key or set VECVAULT_API_KEY");
+            return 2;
+        }
+
+        try
+        {
+            using var client = new VecVaultClient(parse.GetValue(Address)!, apiKey);
+            await body(client);
+            return 0;
+        }
+        catch (RpcException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.StatusCode}: {e.Status.Detail}");
+            return 1;
+        }
+    }
+}

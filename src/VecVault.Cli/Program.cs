@@ -1,0 +1,14 @@
+using System.CommandLine;
+using VecVault.Cli.Commands;
+
+var root = new RootCommand("vecvault: the VecVault command-line tool for admins and users")
+{
+    CliOptions.Address,
+    CliOptions.ApiKey,
+    TenantCommands.Create(),
+    ApiKeyCommands.Create(),
+    CollectionCommands.Create(),
+    PointCommands.Upsert(),
+    PointCommands.Search(),
+};
+return await root.Parse(args).InvokeAsync();
