@@ -73,7 +73,7 @@ public sealed class EngineTests : IAsyncLifetime
 
         // The data directory as a crash would leave it: copied while the engine still runs.
         var copy = _data + "-crash";
-        CopyDirectory(_data, copy);
+        CrashSnapshot.Copy(_data, copy);
         try
         {
             await using var recovered = Open(copy);
@@ -140,17 +140,5 @@ public sealed class EngineTests : IAsyncLifetime
 
         Assert.True(found >= 0, "the WAL record is in the log file");
         log[found + 30] ^= 0x40;
-    }
-
-    private static void CopyDirectory(string source, string destination)
-    {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var output = File.Create(target);
-            input.CopyTo(output);
-        }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VecVault.Core.Ids;
 using VecVault.Storage.Log;
 using VecVault.Storage.Wal;
+using VecVault.TestSupport;
 
 namespace VecVault.Storage.Tests;
 
@@ -42,7 +43,7 @@ public sealed class TenantLogTests : IDisposable
 
         // A crash: the files as they are now, without the orderly close that commits.
         var copy = _directory + "-crash";
-        CopyDirectory(_directory, copy);
+        CrashSnapshot.Copy(_directory, copy);
         await log.DisposeAsync();
         try
         {
@@ -69,17 +70,5 @@ public sealed class TenantLogTests : IDisposable
         Assert.True(batches.Count > 1);
         Assert.All(batches, b => Assert.True(b.Length <= 4096));
         Assert.Equal(ops.Select(o => (o.Id, o.IsDelete, o.Vector.Length, o.Payload.Length)), decoded.Select(o => (o.Id, o.IsDelete, o.Vector.Length, o.Payload.Length)));
-    }
-
-    private static void CopyDirectory(string source, string destination)
-    {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var output = File.Create(target);
-            input.CopyTo(output);
-        }
     }
 }

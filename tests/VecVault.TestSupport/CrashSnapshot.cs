@@ -1,0 +1,18 @@
+namespace VecVault.TestSupport;
+
+/// <summary>Simulates a crash: copies a directory as it is on disk now, while its writer still runs.</summary>
+public static class CrashSnapshot
+{
+    /// <summary>Copies every file under <paramref name="source"/> to <paramref name="destination"/>, sharing files the writer holds open.</summary>
+    public static void Copy(string source, string destination)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var output = File.Create(target);
+            input.CopyTo(output);
+        }
+    }
+}
