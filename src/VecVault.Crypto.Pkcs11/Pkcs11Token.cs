@@ -59,7 +59,20 @@ internal sealed class Pkcs11Token
         catch (Pkcs11Exception)
         {
             // A broken session is dropped; the next call opens a new one.
+            Close(session);
             throw;
+        }
+    }
+
+    private static void Close(ISession session)
+    {
+        try
+        {
+            session.Dispose();
+        }
+        catch (Pkcs11Exception)
+        {
+            // Already gone with the device or the session.
         }
     }
 }

@@ -132,6 +132,76 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Equal("vector", searchError.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
     }
 
+    [Fact]
+    public async Task Payloads_round_trip_through_get_and_search_and_depth_is_limited()
+    {
+        using var tenant = await _server.CreateTenantAsync("payloads");
+        await tenant.Vectors.CreateCollectionAsync(new CreateCollectionRequest
+        {
+            Name = "p",
+            Config = new CollectionConfig { Dimension = 2, Metric = Metric.Dot },
+        });
+        var payload = new Struct();
+        payload.Fields["k"] = new Value { NullValue = NullValue.NullValue };
+        var point = Points.Create(5, [1, 0]);
+        point.Payload["name"] = new Value { StringValue = "a" };
+        point.Payload["n"] = new Value { IntegerValue = -3 };
+        point.Payload["f"] = new Value { DoubleValue = 2.5 };
+        point.Payload["ok"] = new Value { BoolValue = true };
+        point.Payload["tags"] = new Value { ListValue = new ListValue { Values = { new Value { StringValue = "x" }, new Value { StringValue = "y" } } } };
+        point.Payload["nested"] = new Value { StructValue = payload };
+        await tenant.Vectors.UpsertAsync(new UpsertRequest { Collection = "p", Points = { point } });
+
+        var got = (await tenant.Vectors.GetAsync(new GetPointsRequest
+        {
+            Collection = "p",
+            Ids = { new PointId { Num = 5 }, new PointId { Num = 6 } },
+            WithPayload = new WithPayloadSelector { Enable = true },
+            WithVectors = true,
+        })).Points.Single();
+        Assert.Equal(point.Payload, got.Payload);
+        Assert.Equal(point.Vector, got.Vector);
+
+        var hit = (await tenant.Vectors.SearchAsync(new SearchRequest
+        {
+            Collection = "p",
+            K = 1,
+            Vector = Points.Vector([1, 0]),
+            WithPayload = new WithPayloadSelector { Enable = true },
+        })).Results.Single();
+        Assert.Equal(point.Payload, hit.Payload);
+        Assert.Null(hit.Vector);
+
+        var deep = new Value { StringValue = "leaf" };
+        for (var i = 0; i < 40; i++)
+        {
+            deep = new Value { ListValue = new ListValue { Values = { deep } } };
+        }
+
+        var tooDeep = Points.Create(6, [0, 1]);
+        tooDeep.Payload["deep"] = deep;
+        var error = await Assert.ThrowsAsync<RpcException>(() => tenant.Vectors.UpsertAsync(new UpsertRequest { Collection = "p", Points = { tooDeep } }).ResponseAsync);
+        Assert.Equal("points[0].payload", error.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Single().Field);
+    }
+
+    [Fact]
+    public async Task A_bulk_stream_larger_than_one_message_limit_is_accepted()
+    {
+        using var tenant = await _server.CreateTenantAsync("bulk");
+        await tenant.Vectors.CreateCollectionAsync(new CreateCollectionRequest
+        {
+            Name = "b",
+            Config = new CollectionConfig { Dimension = 784, Metric = Metric.L2 },
+        });
+        var vector = new float[784];
+        const int count = 6_000; // 6,000 x 784 floats: about 19 MB, more than the 16 MiB message limit
+
+        var written = await tenant.UpsertManyAsync("b", Enumerable.Range(0, count).Select(i => Points.Create((ulong)i, vector)), batchSize: 500);
+
+        Assert.Equal((ulong)count, written);
+        Assert.Equal((ulong)count, (await tenant.Vectors.CountAsync(new CountRequest { Collection = "b" })).Count);
+    }
+
     private async Task<List<List<ScoredPoint>>> SearchAllAsync(VecVaultClient client)
     {
         var results = new List<List<ScoredPoint>>();

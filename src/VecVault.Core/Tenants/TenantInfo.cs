@@ -12,6 +12,7 @@ namespace VecVault.Core.Tenants;
 /// <param name="OutageGrace">Grace period for warm serving.</param>
 /// <param name="CreatedAt">When the tenant was created.</param>
 /// <param name="CollectionCount">Number of collections.</param>
+/// <param name="PointCount">Live points over all collections (0 while the tenant is not served).</param>
 public sealed record TenantInfo(
     TenantId Id,
     KekReference Kek,
@@ -20,4 +21,5 @@ public sealed record TenantInfo(
     OutagePolicy OutagePolicy,
     TimeSpan OutageGrace,
     DateTimeOffset CreatedAt,
-    int CollectionCount);
+    int CollectionCount,
+    long PointCount);

@@ -11,7 +11,7 @@ internal sealed partial class Collection
     /// <summary>Exact k-nearest-neighbour search over the collection's live points.</summary>
     public IReadOnlyList<ScoredPoint> Search(SearchQuery query)
     {
-        ThrowIfQuarantined();
+        ThrowIfUnavailable();
         VectorValidation.Check(query.Vector.Span, Config.Dimension, "vector");
         var vector = Prepare(query.Vector.Span);
         _state.EnterReadLock();
@@ -44,7 +44,7 @@ internal sealed partial class Collection
     /// <summary>The points with the given ids, in request order; missing ids are left out.</summary>
     public IReadOnlyList<Point> Get(IReadOnlyList<PointId> ids, bool withPayload, bool withVectors)
     {
-        ThrowIfQuarantined();
+        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {
@@ -68,7 +68,7 @@ internal sealed partial class Collection
     /// <summary>Number of live points.</summary>
     public long Count()
     {
-        ThrowIfQuarantined();
+        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {
@@ -83,7 +83,7 @@ internal sealed partial class Collection
     /// <summary>A page of points in id order starting at <paramref name="offset"/>, and the offset of the next page.</summary>
     public (IReadOnlyList<Point> Points, PointId? Next) Scroll(PointId? offset, int limit, bool withPayload, bool withVectors)
     {
-        ThrowIfQuarantined();
+        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Core.Points;
 using VecVault.Crypto.Keys;
@@ -55,13 +56,13 @@ internal sealed partial class Collection
     /// </summary>
     private async Task WriteAsync(List<WalOp> ops, CancellationToken cancellationToken)
     {
-        ThrowIfQuarantined();
+        ThrowIfUnavailable();
         var batches = WalBatch.EncodeChunked(ops, _tenant.Log.MaxRecordBytes - PageCipher.Overhead);
         PendingWrite pending;
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            ThrowIfQuarantined();
+            ThrowIfUnavailable();
             _active ??= await OpenSegmentAsync(cancellationToken);
             var records = new List<byte[]>(batches.Count);
             foreach (var batch in batches)
@@ -105,6 +106,12 @@ internal sealed partial class Collection
                 _state.EnterWriteLock();
                 try
                 {
+                    if (_deleted)
+                    {
+                        next.Applied.TrySetException(VecVaultException.NotFound($"collection '{Name}' not found"));
+                        continue;
+                    }
+
                     Apply(next.Ops);
                 }
                 finally
@@ -155,6 +162,12 @@ internal sealed partial class Collection
         _state.EnterWriteLock();
         try
         {
+            if (_deleted)
+            {
+                segment.Dispose();
+                throw VecVaultException.NotFound($"collection '{Name}' not found");
+            }
+
             _segments[id] = segment;
         }
         finally

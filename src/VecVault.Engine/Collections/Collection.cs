@@ -26,6 +26,7 @@ internal sealed partial class Collection : IDisposable
     private readonly Dictionary<ulong, Segment> _segments = [];
     private ulong _nextSegmentId = 1;
     private string? _quarantine;
+    private bool _deleted;
 
     public Collection(Tenant tenant, ulong id, string name, CollectionConfig config)
     {
@@ -67,6 +68,7 @@ internal sealed partial class Collection : IDisposable
         _state.EnterWriteLock();
         try
         {
+            _deleted = true;
             _vectors.Dispose();
             foreach (var segment in _segments.Values)
             {
@@ -83,9 +85,14 @@ internal sealed partial class Collection : IDisposable
         }
     }
 
-    /// <summary>Throws DataLoss naming the tenant, collection and reason when the collection is quarantined.</summary>
-    private void ThrowIfQuarantined()
+    /// <summary>Throws NotFound once the collection is deleted, DataLoss naming the tenant, collection and reason when it is quarantined.</summary>
+    private void ThrowIfUnavailable()
     {
+        if (_deleted)
+        {
+            throw VecVaultException.NotFound($"collection '{Name}' not found");
+        }
+
         if (_quarantine is not null)
         {
             throw new VecVaultException(ErrorCode.DataLoss,

@@ -68,7 +68,8 @@ internal sealed partial class Tenant : IAsyncDisposable
         _record.OutagePolicy,
         TimeSpan.FromMilliseconds(_record.OutageGraceMilliseconds),
         _record.CreatedAt,
-        _collections.Count);
+        _collections.Count,
+        LoadError is null ? _collections.Values.Sum(c => c.Info().PointCount) : 0);
 
     public async Task<CollectionInfo> CreateCollectionAsync(string name, CollectionConfig config, CancellationToken cancellationToken)
     {

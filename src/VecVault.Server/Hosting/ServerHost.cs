@@ -3,7 +3,6 @@ using System.Runtime.Intrinsics;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using VecVault.Crypto.Pkcs11;
 using VecVault.Engine;
 using VecVault.Memory.Locked;
@@ -36,11 +35,9 @@ public static partial class ServerHost
         builder.Services.PostConfigure<VecVaultOptions>(o => o.DataDirectory = options.DataDirectory);
 
         // Without TLS the endpoint must be HTTP/2 only, or plain-text gRPC calls fall back to HTTP/1.1 and fail.
+        // Message size is limited per gRPC message below, not per request body: a bulk UpsertStream may be large.
         builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Parse(options.Listen.Address), options.Listen.Port, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
-        });
+            kestrel.Listen(IPAddress.Parse(options.Listen.Address), options.Listen.Port, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
@@ -121,7 +118,6 @@ public static partial class ServerHost
                 health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
             }
         });
-        _ = app.Services.GetRequiredService<IOptions<VecVaultOptions>>().Value;
     }
 
     private static string DescribeSimd() =>

@@ -106,8 +106,7 @@ public static class PayloadMapping
                     JsonValueKind.False => new Proto.Value { BoolValue = false },
                     JsonValueKind.String => new Proto.Value { StringValue = value.GetValue<string>() },
                     JsonValueKind.Number when value.TryGetValue<long>(out var integer) => new Proto.Value { IntegerValue = integer },
-                    JsonValueKind.Number when value.TryGetValue<JsonElement>(out var element) && element.TryGetInt64(out var whole) => new Proto.Value { IntegerValue = whole },
-                    JsonValueKind.Number => new Proto.Value { DoubleValue = value.TryGetValue<JsonElement>(out var e) ? e.GetDouble() : value.GetValue<double>() },
+                    JsonValueKind.Number => new Proto.Value { DoubleValue = value.GetValue<double>() },
                     _ => new Proto.Value { NullValue = Proto.NullValue.NullValue },
                 };
         }

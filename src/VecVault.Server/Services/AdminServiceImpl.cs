@@ -108,14 +108,12 @@ public sealed class AdminServiceImpl(
         };
         foreach (var tenant in engine.ListTenants())
         {
-            var points = tenant.State == Core.Tenants.TenantState.Active
-                ? engine.ListCollections(tenant.Id).Sum(c => c.PointCount) : 0;
             stats.Tenants.Add(new TenantStats
             {
                 TenantId = tenant.Id.Value,
                 State = TenantMapping.ToProto(tenant).State,
                 Collections = (uint)tenant.CollectionCount,
-                Points = (ulong)points,
+                Points = (ulong)tenant.PointCount,
             });
         }
 
