@@ -10,5 +10,6 @@ var root = new RootCommand("vecvault: the VecVault command-line tool for admins 
     CollectionCommands.Create(),
     PointCommands.Upsert(),
     PointCommands.Search(),
+    HsmCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,4 +10,10 @@ public sealed record EngineOptions
 
     /// <summary>Settings of each tenant's log.</summary>
     public TenantLogOptions Log { get; init; } = new();
+
+    /// <summary>
+    /// How often every tenant's KEK is checked in its HSM. A deleted or disabled KEK is acted on within about one
+    /// interval plus the HSM's answer time; zero turns the monitor off (tests call <see cref="VaultEngine.CheckKeysAsync"/>).
+    /// </summary>
+    public TimeSpan KeyCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -49,11 +49,12 @@ public sealed partial class VaultEngine : IAsyncDisposable
             }
 
             var started = time.GetTimestamp();
-            var tenant = Tenants.Tenant.Recover(directory, keys, options.Log, logger);
+            var tenant = Tenants.Tenant.Open(directory, keys, options.Log, logger, time);
             engine._tenants[id] = tenant;
             LogTenantRecovered(logger, id.Value, tenant.Info().CollectionCount, time.GetElapsedTime(started).TotalMilliseconds);
         }
 
+        engine.StartKeyMonitor();
         return engine;
     }
 
@@ -78,7 +79,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             var record = new TenantRecord(spec.Id.Value, spec.Kek, 1, spec.OutagePolicy, (long)spec.OutageGrace.TotalMilliseconds, _time.GetUtcNow());
             try
             {
-                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _options.Log, _logger, cancellationToken);
+                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _options.Log, _logger, _time, cancellationToken);
                 _tenants[spec.Id] = tenant;
                 LogTenantCreated(_logger, spec.Id.Value, spec.Kek.ToString());
                 return tenant.Info();
@@ -148,6 +149,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
     /// <summary>Commits and closes every tenant's log and zeroes every key and page in memory.</summary>
     public async ValueTask DisposeAsync()
     {
+        await StopKeyMonitorAsync();
         foreach (var tenant in _tenants.Values)
         {
             await tenant.DisposeAsync();

@@ -17,7 +17,7 @@ public sealed class ArchitectureTests
         ["VecVault.Protocol"] = [],
         ["vecvault-server"] = ["VecVault.Core", "VecVault.Memory", "VecVault.Crypto", "VecVault.Crypto.Pkcs11", "VecVault.Storage", "VecVault.Index", "VecVault.Engine", "VecVault.Protocol"],
         ["VecVault.Client"] = ["VecVault.Protocol"],
-        ["vecvault"] = ["VecVault.Client", "VecVault.Protocol"],
+        ["vecvault"] = ["VecVault.Client", "VecVault.Protocol", "VecVault.Core", "VecVault.Crypto.Pkcs11"],
     };
 
     /// <summary>Outside systems and the only assemblies that may reference them.</summary>

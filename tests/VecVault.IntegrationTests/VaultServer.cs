@@ -32,6 +32,9 @@ public sealed class VaultServer : IAsyncDisposable
 
     public const string KekLabel = "tenant-kek";
 
+    /// <summary>How often the server checks every KEK (the server's default).</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
+
     public SoftHsmToken Token { get; }
 
     public string DataDirectory { get; }
@@ -53,6 +56,7 @@ public sealed class VaultServer : IAsyncDisposable
             ["VecVault:Hsm:ModulePath"] = SoftHsm.ModulePath,
             ["VecVault:Hsm:PinEnvironmentVariable"] = "",
             ["VecVault:Hsm:PinFile"] = PinFile,
+            ["VecVault:Keys:CheckInterval"] = CheckInterval.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
         }));
         await _app.StartAsync();
@@ -74,14 +78,14 @@ public sealed class VaultServer : IAsyncDisposable
     /// <summary>Creates a tenant bound to this fixture's KEK and returns a client holding a new tenant key.</summary>
     public async Task<VecVaultClient> CreateTenantAsync(string tenantId) => Connect(await CreateTenantKeyAsync(tenantId));
 
-    /// <summary>Creates a tenant bound to this fixture's KEK and returns a new tenant key for it.</summary>
-    public async Task<string> CreateTenantKeyAsync(string tenantId)
+    /// <summary>Creates a tenant bound to a KEK of this fixture's token (the shared one by default) and returns a new tenant key for it.</summary>
+    public async Task<string> CreateTenantKeyAsync(string tenantId, string kekLabel = KekLabel)
     {
         using var admin = Connect(AdminKey);
         await admin.Admin.CreateTenantAsync(new CreateTenantRequest
         {
             Id = tenantId,
-            Kek = new KekReference { Model = KeyModel.AesGcm, TokenLabel = Token.Label, KeyLabel = KekLabel },
+            Kek = new KekReference { Model = KeyModel.AesGcm, TokenLabel = Token.Label, KeyLabel = kekLabel },
         });
         var key = await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = tenantId });
         return key.ApiKey;

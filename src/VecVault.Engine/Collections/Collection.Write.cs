@@ -106,9 +106,9 @@ internal sealed partial class Collection
                 _state.EnterWriteLock();
                 try
                 {
-                    if (_deleted)
+                    if (_gone is { } gone)
                     {
-                        next.Applied.TrySetException(VecVaultException.NotFound($"collection '{Name}' not found"));
+                        next.Applied.TrySetException(new VecVaultException(gone.Code, gone.Message));
                         continue;
                     }
 
@@ -162,10 +162,10 @@ internal sealed partial class Collection
         _state.EnterWriteLock();
         try
         {
-            if (_deleted)
+            if (_gone is { } gone)
             {
                 segment.Dispose();
-                throw VecVaultException.NotFound($"collection '{Name}' not found");
+                throw new VecVaultException(gone.Code, gone.Message);
             }
 
             _segments[id] = segment;

@@ -26,7 +26,7 @@ internal sealed partial class Collection : IDisposable
     private readonly Dictionary<ulong, Segment> _segments = [];
     private ulong _nextSegmentId = 1;
     private string? _quarantine;
-    private bool _deleted;
+    private VecVaultException? _gone;
 
     public Collection(Tenant tenant, ulong id, string name, CollectionConfig config)
     {
@@ -63,21 +63,35 @@ internal sealed partial class Collection : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Deletes the collection from memory: zeroes its pages and DEKs; later requests get NotFound.</summary>
+    public void Dispose() => Unload(VecVaultException.NotFound($"collection '{Name}' not found"));
+
+    /// <summary>
+    /// Zeroes and releases every decrypted vector, payload and DEK of the collection. Requests still holding it
+    /// get <paramref name="reason"/> (NotFound after a delete, KeyRevoked after a revocation).
+    /// </summary>
+    public void Unload(VecVaultException reason)
     {
         _state.EnterWriteLock();
         try
         {
-            _deleted = true;
+            _gone ??= reason;
             _vectors.Dispose();
             foreach (var segment in _segments.Values)
             {
                 segment.Dispose();
             }
 
+            foreach (var payload in _payloads)
+            {
+                CryptographicOperations.ZeroMemory(payload);
+            }
+
             _segments.Clear();
             _slotById.Clear();
             _payloads.Clear();
+            _slotIds.Clear();
+            _live.Clear();
         }
         finally
         {
@@ -85,12 +99,12 @@ internal sealed partial class Collection : IDisposable
         }
     }
 
-    /// <summary>Throws NotFound once the collection is deleted, DataLoss naming the tenant, collection and reason when it is quarantined.</summary>
+    /// <summary>Throws NotFound once the collection is deleted (KeyRevoked once unloaded by a revocation), DataLoss naming the tenant, collection and reason when it is quarantined.</summary>
     private void ThrowIfUnavailable()
     {
-        if (_deleted)
+        if (_gone is { } gone)
         {
-            throw VecVaultException.NotFound($"collection '{Name}' not found");
+            throw new VecVaultException(gone.Code, gone.Message);
         }
 
         if (_quarantine is not null)

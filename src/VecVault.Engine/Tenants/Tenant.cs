@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
@@ -12,20 +13,31 @@ using VecVault.Storage.Records;
 
 namespace VecVault.Engine.Tenants;
 
-/// <summary>A tenant: its log, its KEK reference and its collections.</summary>
+/// <summary>
+/// A tenant: its log, its KEK reference and its collections. The collections hold the tenant's decrypted data
+/// only while the tenant is loaded; a revoked KEK unloads (zeroes) them, and a KEK that becomes usable again
+/// loads them anew from the log.
+/// </summary>
 internal sealed partial class Tenant : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Collection> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _catalogGate = new(1, 1);
     private readonly TenantRecord _record;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private ulong _nextCollectionId = 1;
+    private volatile VecVaultException? _denial;
+    private bool _loaded;
+    private long? _outageSince;
 
-    private Tenant(TenantRecord record, TenantLog log, IKekService keys)
+    private Tenant(TenantRecord record, TenantLog log, IKekService keys, ILogger logger, TimeProvider time)
     {
         _record = record;
         Id = TenantId.Parse(record.TenantId);
         Log = log;
         Keys = keys;
+        _logger = logger;
+        _time = time;
     }
 
     public TenantId Id { get; }
@@ -38,11 +50,11 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public uint KekVersion => _record.KekVersion;
 
-    /// <summary>Set when the tenant could not be loaded; every request gets this error.</summary>
-    public VecVaultException? LoadError { get; private set; }
+    /// <summary>The state the last key check or load left the tenant in.</summary>
+    public TenantState State { get; private set; } = TenantState.Active;
 
     /// <summary>Creates the tenant's log and binds it to the KEK, after checking the KEK in the HSM.</summary>
-    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, TenantLogOptions options, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
+    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, TenantLogOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         await Task.Run(() => keys.Check(record.Kek), cancellationToken);
         var log = TenantLog.Open(directory, options, logger);
@@ -56,27 +68,27 @@ internal sealed partial class Tenant : IAsyncDisposable
             throw;
         }
 
-        return new Tenant(record, log, keys);
+        return new Tenant(record, log, keys, logger, time) { _loaded = true };
     }
 
     public TenantInfo Info() => new(
         Id,
         _record.Kek,
         _record.KekVersion,
-        LoadError?.Code == ErrorCode.KeyRevoked ? TenantState.KeyRevoked
-            : LoadError?.Code == ErrorCode.HsmUnavailable ? TenantState.HsmUnavailable : TenantState.Active,
+        State,
         _record.OutagePolicy,
         TimeSpan.FromMilliseconds(_record.OutageGraceMilliseconds),
         _record.CreatedAt,
         _collections.Count,
-        LoadError is null ? _collections.Values.Sum(c => c.Info().PointCount) : 0);
+        _denial is null ? _collections.Values.Sum(c => c.Info().PointCount) : 0);
 
     public async Task<CollectionInfo> CreateCollectionAsync(string name, CollectionConfig config, CancellationToken cancellationToken)
     {
-        ThrowIfUnusable();
+        ThrowIfDenied();
         await _catalogGate.WaitAsync(cancellationToken);
         try
         {
+            ThrowIfDenied();
             if (_collections.ContainsKey(name))
             {
                 throw new VecVaultException(ErrorCode.AlreadyExists, $"collection '{name}' already exists", "name");
@@ -98,7 +110,7 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public async Task DeleteCollectionAsync(string name, CancellationToken cancellationToken)
     {
-        ThrowIfUnusable();
+        ThrowIfDenied();
         await _catalogGate.WaitAsync(cancellationToken);
         try
         {
@@ -116,33 +128,40 @@ internal sealed partial class Tenant : IAsyncDisposable
     /// <summary>The collection named <paramref name="name"/>; NotFound otherwise.</summary>
     public Collection GetCollection(string name)
     {
-        ThrowIfUnusable();
+        ThrowIfDenied();
         return _collections.TryGetValue(name, out var collection) ? collection
             : throw VecVaultException.NotFound($"collection '{name}' not found");
     }
 
     public IReadOnlyList<CollectionInfo> ListCollections()
     {
-        ThrowIfUnusable();
+        ThrowIfDenied();
         return [.. _collections.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Info())];
     }
 
     public async ValueTask DisposeAsync()
     {
         await Log.DisposeAsync();
+        Unload(new VecVaultException(ErrorCode.HsmUnavailable, "the server is stopping"));
+    }
+
+    private void ThrowIfDenied()
+    {
+        if (_denial is { } denial)
+        {
+            throw new VecVaultException(denial.Code, $"tenant '{Id}' is not served: {denial.Message}");
+        }
+    }
+
+    /// <summary>Zeroes and drops every collection's decrypted data; requests still holding one get <paramref name="reason"/>.</summary>
+    private void Unload(VecVaultException reason)
+    {
         foreach (var collection in _collections.Values)
         {
-            collection.Dispose();
+            collection.Unload(reason);
         }
 
         _collections.Clear();
-    }
-
-    private void ThrowIfUnusable()
-    {
-        if (LoadError is not null)
-        {
-            throw new VecVaultException(LoadError.Code, $"tenant '{Id}' is not available: {LoadError.Message}");
-        }
+        _loaded = false;
     }
 }

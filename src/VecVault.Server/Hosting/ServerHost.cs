@@ -64,7 +64,12 @@ public static partial class ServerHost
             new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm) },
             sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
         builder.Services.AddSingleton(sp => VaultEngine.Open(
-            new EngineOptions { DataDirectory = options.DataDirectory, Log = new TenantLogOptions { Durability = options.Durability } },
+            new EngineOptions
+            {
+                DataDirectory = options.DataDirectory,
+                Log = new TenantLogOptions { Durability = options.Durability },
+                KeyCheckInterval = options.Keys.CheckInterval,
+            },
             sp.GetRequiredService<Pkcs11KekService>(),
             sp.GetRequiredService<ILogger<VaultEngine>>(),
             time));

@@ -28,6 +28,9 @@ public sealed class VecVaultOptions
     /// <summary>Credentials.</summary>
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Key monitoring.</summary>
+    public KeysOptions Keys { get; set; } = new();
+
     /// <summary>Request limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
@@ -59,6 +62,14 @@ public sealed class VecVaultOptions
     {
         /// <summary>Where the first admin key is written on first start; default <c>&lt;DataDirectory&gt;/admin.key</c>.</summary>
         public string AdminKeyFile { get; set; } = "";
+    }
+
+    /// <summary>Key monitoring settings.</summary>
+    public sealed class KeysOptions
+    {
+        /// <summary>How often every tenant's KEK is checked in its HSM: a deleted or disabled KEK is acted on
+        /// within about this interval plus the HSM's answer time (0.25 s to confirm a key is gone).</summary>
+        public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
     }
 
     /// <summary>Request limits.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using VecVault.Core.Errors;
+using VecVault.Core.Tenants;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Engine.Collections;
@@ -11,40 +12,62 @@ namespace VecVault.Engine.Tenants;
 internal sealed partial class Tenant
 {
     /// <summary>
-    /// Opens a tenant's log and replays it: catalog records, segment descriptors (each DEK unwrapped through the
-    /// HSM) and WAL batches (each authenticated and decrypted). A record of a collection that fails an integrity
-    /// check quarantines that collection; other collections keep serving. A tenant whose KEK is unusable or whose
-    /// HSM does not answer is kept, with every request answered by that error.
+    /// Opens a tenant's log and loads it. A tenant whose KEK is unusable or whose HSM does not answer is kept,
+    /// denied, and loaded by a later key check once the key answers.
     /// </summary>
-    public static Tenant Recover(string directory, IKekService keys, TenantLogOptions options, ILogger logger)
+    public static Tenant Open(string directory, IKekService keys, TenantLogOptions options, ILogger logger, TimeProvider time)
     {
         var log = TenantLog.Open(directory, options, logger);
-        using var records = log.ReadAll().GetEnumerator();
-        if (!records.MoveNext() || !RecordHeader.TryRead(records.Current.Bytes, out var first) || first.Kind != RecordKind.TenantCreated)
+        var first = log.ReadAll().FirstOrDefault();
+        if (first.Bytes is null || !RecordHeader.TryRead(first.Bytes, out var header) || header.Kind != RecordKind.TenantCreated)
         {
             log.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new VecVaultException(ErrorCode.DataLoss, $"log in '{Path.GetFileName(directory)}' does not start with a tenant record");
         }
 
-        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(records.Current.Bytes), log, keys);
+        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(first.Bytes), log, keys, logger, time);
         if (tenant.Id.Value != Path.GetFileName(directory))
         {
-            tenant.LoadError = new VecVaultException(ErrorCode.DataLoss, "the tenant record names another tenant than its directory");
+            tenant.Deny(new VecVaultException(ErrorCode.DataLoss, "the tenant record names another tenant than its directory"), TenantState.Active);
             return tenant;
         }
 
+        tenant.TryLoad();
+        return tenant;
+    }
+
+    /// <summary>
+    /// Replays the log into fresh collections: catalog records, segment descriptors (each DEK unwrapped through
+    /// the HSM) and WAL batches (each authenticated and decrypted). A record of a collection that fails an
+    /// integrity check quarantines that collection; other collections keep serving. On a key or HSM failure
+    /// nothing stays loaded and the tenant is denied. The caller holds the catalog gate (or owns the tenant).
+    /// </summary>
+    private bool TryLoad()
+    {
         var byId = new Dictionary<ulong, Collection>();
         try
         {
-            while (records.MoveNext())
+            foreach (var record in Log.ReadAll().Skip(1))
             {
-                tenant.Replay(records.Current, byId);
+                Replay(record, byId);
             }
         }
         catch (VecVaultException e)
         {
-            LogTenantNotLoaded(logger, tenant.Id.Value, e.Code.ToString(), e.Message);
-            tenant.LoadError = e;
+            foreach (var collection in byId.Values)
+            {
+                collection.Unload(e);
+            }
+
+            _collections.Clear();
+            LogTenantNotLoaded(_logger, Id.Value, e.Code.ToString(), e.Message);
+            Deny(e, e.Code switch
+            {
+                ErrorCode.KeyRevoked => TenantState.KeyRevoked,
+                ErrorCode.HsmUnavailable => TenantState.HsmUnavailable,
+                _ => TenantState.Active,
+            });
+            return false;
         }
 
         foreach (var collection in byId.Values)
@@ -52,7 +75,16 @@ internal sealed partial class Tenant
             collection.FinishRecovery();
         }
 
-        return tenant;
+        _loaded = true;
+        _denial = null;
+        State = TenantState.Active;
+        return true;
+    }
+
+    private void Deny(VecVaultException reason, TenantState state)
+    {
+        _denial = reason;
+        State = state;
     }
 
     private void Replay(LogRecord record, Dictionary<ulong, Collection> byId)
