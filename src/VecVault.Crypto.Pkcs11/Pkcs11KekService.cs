@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
@@ -11,16 +10,13 @@ using VecVault.Memory.Locked;
 namespace VecVault.Crypto.Pkcs11;
 
 /// <summary>
-/// Wraps and unwraps DEKs with KEKs held in a PKCS#11 HSM.
-/// Symmetric model: <c>C_Encrypt</c>/<c>C_Decrypt</c> with <c>CKM_AES_GCM</c>, a random 96-bit IV per wrap and the
-/// DEK context as associated data. Wrapped form: version (1) ‖ IV (12) ‖ ciphertext (32) ‖ tag (16).
+/// Wraps and unwraps DEKs with KEKs held in a PKCS#11 HSM, in the symmetric (AES-GCM) or the asymmetric
+/// (RSA-OAEP) model. One module instance per process, a pool of sessions per token, keys found by label (and
+/// CKA_ID), transient failures retried with backoff, and a key that seems gone looked for again briefly before it
+/// is declared revoked.
 /// </summary>
 public sealed partial class Pkcs11KekService : IKekService
 {
-    private const byte WrapFormatVersion = 1;
-    private const int IvLength = 12;
-    private const int TagBits = 128;
-
     private readonly Pkcs11Options _options;
     private readonly Pkcs11Module _module;
     private readonly ILogger _logger;
@@ -45,102 +41,56 @@ public sealed partial class Pkcs11KekService : IKekService
     /// <inheritdoc />
     public byte[] Wrap(KekReference kek, ReadOnlySpan<byte> dek, ReadOnlySpan<byte> context)
     {
-        RequireAes(kek);
-        var iv = new byte[IvLength];
-        RandomNumberGenerator.Fill(iv);
-        var plain = dek.ToArray();
-        var aad = context.ToArray();
-        try
+        var wrapped = kek.Model switch
         {
-            var sealedKey = Call(kek, "wrap", (session, key) =>
-            {
-                var mechanism = GcmMechanism(iv, aad);
-                return session.Encrypt(mechanism, key, plain);
-            });
-            var wrapped = new byte[1 + IvLength + sealedKey.Length];
-            wrapped[0] = WrapFormatVersion;
-            iv.CopyTo(wrapped, 1);
-            sealedKey.CopyTo(wrapped, 1 + IvLength);
-            Interlocked.Increment(ref _wraps);
-            return wrapped;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-        }
+            KeyModel.AesGcm => WrapAes(kek, dek, context),
+            KeyModel.RsaOaep => WrapRsa(kek, dek, context),
+            _ => throw NotServed(kek),
+        };
+        Interlocked.Increment(ref _wraps);
+        return wrapped;
     }
 
     /// <inheritdoc />
     public LockedBuffer Unwrap(KekReference kek, ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> context)
     {
-        RequireAes(kek);
-        if (wrapped.Length != 1 + IvLength + DataKey.KeyLength + TagBits / 8 || wrapped[0] != WrapFormatVersion)
+        var dek = kek.Model switch
         {
-            throw new VecVaultException(ErrorCode.DataLoss, "wrapped DEK has an unknown format");
-        }
-
-        var iv = wrapped.Slice(1, IvLength).ToArray();
-        var sealedKey = wrapped[(1 + IvLength)..].ToArray();
-        var aad = context.ToArray();
-        var plain = Call(kek, "unwrap", (session, key) => session.Decrypt(GcmMechanism(iv, aad), key, sealedKey));
-        try
-        {
-            if (plain.Length != DataKey.KeyLength)
-            {
-                throw new VecVaultException(ErrorCode.DataLoss, "unwrapped DEK has the wrong length");
-            }
-
-            Interlocked.Increment(ref _unwraps);
-            return LockedBuffer.CopyOf(plain);
-        }
-        finally
-        {
-            // The module returns the DEK in a managed array; it lives only until here.
-            CryptographicOperations.ZeroMemory(plain);
-        }
+            KeyModel.AesGcm => UnwrapAes(kek, wrapped, context),
+            KeyModel.RsaOaep => UnwrapRsa(kek, wrapped, context),
+            _ => throw NotServed(kek),
+        };
+        Interlocked.Increment(ref _unwraps);
+        return dek;
     }
 
     /// <inheritdoc />
     public void Check(KekReference kek)
     {
-        RequireAes(kek);
-        var token = GetToken(kek);
-        if (!token.Supports(CKM.CKM_AES_GCM))
+        switch (kek.Model)
+        {
+            case KeyModel.AesGcm:
+                CheckAes(kek);
+                break;
+            case KeyModel.RsaOaep:
+                CheckRsa(kek);
+                break;
+            default:
+                throw NotServed(kek);
+        }
+    }
+
+    private static VecVaultException NotServed(KekReference kek) =>
+        new(ErrorCode.FailedPrecondition, $"key model {kek.Model} is not served by the PKCS#11 adapter");
+
+    /// <summary>Refuses a token that lacks the mechanism a key model needs, naming it.</summary>
+    private void RequireMechanism(KekReference kek, CKM mechanism)
+    {
+        if (!GetToken(kek).Supports(mechanism))
         {
             throw new VecVaultException(ErrorCode.KeyRevoked,
-                $"tenant key revoked or unusable: token '{kek.TokenLabel}' lacks CKM_AES_GCM, which key model AES_GCM needs");
+                $"tenant key revoked or unusable: token '{kek.TokenLabel}' lacks {mechanism}, which key model {kek.Model} needs");
         }
-
-        Call(kek, "check", (session, key) =>
-        {
-            var attributes = session.GetAttributeValue(key, [CKA.CKA_ENCRYPT, CKA.CKA_DECRYPT, CKA.CKA_KEY_TYPE]);
-            if (attributes[2].GetValueAsUlong() != (ulong)CKK.CKK_AES)
-            {
-                throw new Pkcs11Exception("C_GetAttributeValue", CKR.CKR_KEY_TYPE_INCONSISTENT);
-            }
-
-            if (!attributes[0].GetValueAsBool() || !attributes[1].GetValueAsBool())
-            {
-                throw new Pkcs11Exception("C_GetAttributeValue", CKR.CKR_KEY_FUNCTION_NOT_PERMITTED);
-            }
-
-            return true;
-        });
-    }
-
-    private static void RequireAes(KekReference kek)
-    {
-        if (kek.Model != KeyModel.AesGcm)
-        {
-            throw new VecVaultException(ErrorCode.FailedPrecondition, $"key model {kek.Model} is not served by this HSM adapter");
-        }
-    }
-
-    private IMechanism GcmMechanism(byte[] iv, byte[] aad)
-    {
-        var factories = _module.Factories;
-        var parameters = factories.MechanismParamsFactory.CreateCkGcmParams(iv, IvLength * 8, aad, TagBits);
-        return factories.MechanismFactory.Create(CKM.CKM_AES_GCM, parameters);
     }
 
     private Pkcs11Token GetToken(KekReference kek)

@@ -16,4 +16,7 @@ public sealed record EngineOptions
     /// interval plus the HSM's answer time; zero turns the monitor off (tests call <see cref="VaultEngine.CheckKeysAsync"/>).
     /// </summary>
     public TimeSpan KeyCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Allow tenants with the benchmark-only key model <c>none</c> (no BYOK).</summary>
+    public bool AllowKeyModelNone { get; init; }
 }

@@ -62,9 +62,9 @@ public sealed partial class VaultEngine : IAsyncDisposable
     public async Task<TenantInfo> CreateTenantAsync(TenantSpec spec, CancellationToken cancellationToken)
     {
         spec.Kek.Validate();
-        if (spec.Kek.Model != KeyModel.AesGcm)
+        if (spec.Kek.Model == KeyModel.None && !_options.AllowKeyModelNone)
         {
-            throw new VecVaultException(ErrorCode.FailedPrecondition, $"key model {spec.Kek.Model} is not enabled on this server", "kek.model");
+            throw new VecVaultException(ErrorCode.FailedPrecondition, $"key model none (no BYOK) is for benchmarks and is not enabled on this server", "kek.model");
         }
 
         await _tenantGate.WaitAsync(cancellationToken);

@@ -10,6 +10,14 @@ public sealed record SoftHsmToken(string Label, string Pin)
         Pkcs11Tool(["--keygen", "--key-type", "AES:32", "--label", keyLabel, "--id", idHex, "--sensitive",
             "--usage-decrypt", "--usage-wrap"]);
 
+    /// <summary>Creates an RSA key pair with pkcs11-tool (private key may decrypt; public key may encrypt).</summary>
+    public void CreateRsaKeyPair(string keyLabel, string idHex = "02", int bits = 3072) =>
+        Pkcs11Tool(["--keypairgen", "--key-type", $"rsa:{bits}", "--label", keyLabel, "--id", idHex, "--usage-decrypt"]);
+
+    /// <summary>Deletes the private key of a pair with pkcs11-tool.</summary>
+    public void DeletePrivateKey(string keyLabel) =>
+        Pkcs11Tool(["--delete-object", "--type", "privkey", "--label", keyLabel]);
+
     /// <summary>Deletes a secret key with pkcs11-tool, as a customer's admin revokes or shreds.</summary>
     public void DeleteSecretKey(string keyLabel) =>
         Pkcs11Tool(["--delete-object", "--type", "secrkey", "--label", keyLabel]);

@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pkcs11;
 using VecVault.Engine;
 using VecVault.Memory.Locked;
@@ -63,14 +64,18 @@ public static partial class ServerHost
         builder.Services.AddSingleton(sp => new Pkcs11KekService(
             new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm) },
             sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
+        builder.Services.AddSingleton(sp => new KeyModelRouter(
+            sp.GetRequiredService<Pkcs11KekService>(),
+            options.Keys.AllowInsecureKeyModelNone ? new NoneKekService() : null));
         builder.Services.AddSingleton(sp => VaultEngine.Open(
             new EngineOptions
             {
                 DataDirectory = options.DataDirectory,
                 Log = new TenantLogOptions { Durability = options.Durability },
                 KeyCheckInterval = options.Keys.CheckInterval,
+                AllowKeyModelNone = options.Keys.AllowInsecureKeyModelNone,
             },
-            sp.GetRequiredService<Pkcs11KekService>(),
+            sp.GetRequiredService<KeyModelRouter>(),
             sp.GetRequiredService<ILogger<VaultEngine>>(),
             time));
         builder.Services.AddSingleton(sp => new ApiKeyStore(options.DataDirectory, time));
@@ -92,6 +97,11 @@ public static partial class ServerHost
         if (!lockedMemory)
         {
             LogNoLockedMemory(logger);
+        }
+
+        if (options.Keys.AllowInsecureKeyModelNone)
+        {
+            LogKeyModelNoneEnabled(logger);
         }
 
         var engine = app.Services.GetRequiredService<VaultEngine>();
@@ -130,6 +140,9 @@ public static partial class ServerHost
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Locked memory is NOT available: plaintext pages and DEKs may be swapped to disk")]
     private static partial void LogNoLockedMemory(ILogger logger);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Critical, Message = "INSECURE: key model none is enabled: tenants created with it have NO BYOK (their DEKs are stored beside their data). For benchmarks only")]
+    private static partial void LogKeyModelNoneEnabled(ILogger logger);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened data directory {Directory}: {Tenants} tenants, durability {Durability}")]
     private static partial void LogEngineOpened(ILogger logger, string directory, int tenants, string durability);

@@ -67,6 +67,12 @@ public sealed class VecVaultOptions
     /// <summary>Key monitoring settings.</summary>
     public sealed class KeysOptions
     {
+        /// <summary>
+        /// Allow tenants with key model none: NO BYOK, the DEK stored beside the data. For benchmarks measuring
+        /// BYOK's cost only; logged loudly at start and reported by GetServerStats.
+        /// </summary>
+        public bool AllowInsecureKeyModelNone { get; set; }
+
         /// <summary>How often every tenant's KEK is checked in its HSM: a deleted or disabled KEK is acted on
         /// within about this interval plus the HSM's answer time (0.25 s to confirm a key is gone).</summary>
         public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);

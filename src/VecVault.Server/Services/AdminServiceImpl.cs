@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pkcs11;
 using VecVault.Engine;
 using VecVault.Memory.Locked;
@@ -20,6 +21,7 @@ public sealed class AdminServiceImpl(
     VaultEngine engine,
     ApiKeyStore apiKeys,
     Pkcs11KekService hsm,
+    KeyModelRouter keyModels,
     ServerStatus status,
     IOptions<VecVaultOptions> options,
     TimeProvider time) : AdminService.AdminServiceBase
@@ -105,6 +107,7 @@ public sealed class AdminServiceImpl(
             HsmWraps = (ulong)hsm.Wraps,
             HsmUnwraps = (ulong)hsm.Unwraps,
             Simd = status.Simd,
+            InsecureKeyModelNoneEnabled = keyModels.NoneEnabled,
         };
         foreach (var tenant in engine.ListTenants())
         {
