@@ -19,6 +19,10 @@ internal static class Pkcs11Errors
         or CKR.CKR_DEVICE_REMOVED or CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_DEVICE_ERROR or CKR.CKR_CRYPTOKI_NOT_INITIALIZED
         or CKR.CKR_USER_NOT_LOGGED_IN;
 
+    /// <summary>The module lost its device (an out-of-process HSM went away): it must be initialised again.</summary>
+    public static bool IsDeviceLost(CKR rv) => rv is CKR.CKR_DEVICE_ERROR or CKR.CKR_DEVICE_REMOVED or CKR.CKR_TOKEN_NOT_PRESENT
+        or CKR.CKR_CRYPTOKI_NOT_INITIALIZED;
+
     /// <summary>The HSM did not answer or failed; the same call may succeed later.</summary>
     public static bool IsTransient(CKR rv) => IsSessionBroken(rv) || rv is CKR.CKR_DEVICE_MEMORY or CKR.CKR_HOST_MEMORY
         or CKR.CKR_FUNCTION_FAILED or CKR.CKR_SESSION_COUNT;

@@ -86,13 +86,25 @@ public sealed partial class Pkcs11KekService : IKekService
     /// <summary>Refuses a token that lacks the mechanism a key model needs, naming it.</summary>
     private void RequireMechanism(KekReference kek, CKM mechanism)
     {
-        if (!GetToken(kek).Supports(mechanism))
+        bool supported;
+        try
+        {
+            supported = _module.Call(() => GetToken(kek).Supports(mechanism));
+        }
+        catch (Pkcs11Exception e)
+        {
+            OnDeviceError(e.RV);
+            throw Pkcs11Errors.ToException(e.RV, "list mechanisms", kek.ToString(), e);
+        }
+
+        if (!supported)
         {
             throw new VecVaultException(ErrorCode.KeyRevoked,
                 $"tenant key revoked or unusable: token '{kek.TokenLabel}' lacks {mechanism}, which key model {kek.Model} needs");
         }
     }
 
+    /// <summary>The token, logged in. Call inside the module's <c>Call</c>; PKCS#11 errors other than a missing token or a refused PIN pass through.</summary>
     private Pkcs11Token GetToken(KekReference kek)
     {
         try
@@ -107,9 +119,15 @@ public sealed partial class Pkcs11KekService : IKekService
         {
             throw new VecVaultException(ErrorCode.FailedPrecondition, $"HSM login to token '{kek.TokenLabel}' refused ({e.RV}); check the configured PIN", innerException: e);
         }
-        catch (Pkcs11Exception e)
+    }
+
+    /// <summary>After a device error the module is finalized, to be initialised again by the next call.</summary>
+    private void OnDeviceError(CKR rv)
+    {
+        if (Pkcs11Errors.IsDeviceLost(rv))
         {
-            throw Pkcs11Errors.ToException(e.RV, "login", kek.ToString(), e);
+            _handles.Clear();
+            _module.Reconnect();
         }
     }
 
@@ -123,14 +141,13 @@ public sealed partial class Pkcs11KekService : IKekService
         var goneSince = (long?)null;
         for (var attempt = 1; ; attempt++)
         {
-            var token = GetToken(kek);
             try
             {
-                return token.Run(session =>
+                return _module.Call(() => GetToken(kek).Run(session =>
                 {
                     var key = _handles.GetOrAdd(kek, _ => FindKey(session, kek) ?? throw new Pkcs11Exception("C_FindObjects", CKR.CKR_OBJECT_HANDLE_INVALID));
                     return body(session, key);
-                });
+                }));
             }
             catch (Pkcs11Exception e) when (Pkcs11Errors.IsKeyGone(e.RV))
             {
@@ -146,12 +163,14 @@ public sealed partial class Pkcs11KekService : IKekService
             }
             catch (Pkcs11Exception e) when (Pkcs11Errors.IsTransient(e.RV) && attempt < _options.MaxAttempts)
             {
+                OnDeviceError(e.RV);
                 LogRetry(_logger, operation, kek.ToString(), e.RV.ToString(), attempt);
                 Thread.Sleep(backoff);
                 backoff *= 2;
             }
             catch (Pkcs11Exception e)
             {
+                OnDeviceError(e.RV);
                 throw Pkcs11Errors.ToException(e.RV, operation, kek.ToString(), e);
             }
         }

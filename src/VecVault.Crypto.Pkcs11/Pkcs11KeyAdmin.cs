@@ -15,6 +15,11 @@ public static class Pkcs11KeyAdmin
     public static int SetEnabled(string modulePath, string tokenLabel, string pin, string keyLabel, bool enabled)
     {
         var module = Pkcs11Module.Get(modulePath);
+        return module.Call(() => SetEnabled(module, tokenLabel, pin, keyLabel, enabled));
+    }
+
+    private static int SetEnabled(Pkcs11Module module, string tokenLabel, string pin, string keyLabel, bool enabled)
+    {
         var slot = module.FindSlot(tokenLabel)
             ?? throw new VecVaultException(ErrorCode.NotFound, $"token '{tokenLabel}' not found");
         using var session = slot.OpenSession(SessionType.ReadWrite);

@@ -19,8 +19,9 @@ public sealed class VaultServer : IAsyncDisposable
 {
     private WebApplication? _app;
 
-    public VaultServer()
+    public VaultServer(string modulePath = SoftHsm.ModulePath)
     {
+        ModulePath = modulePath;
         SoftHsm.EnsureInitialised();
         Token = SoftHsm.CreateToken();
         Token.CreateAesKey(KekLabel);
@@ -36,6 +37,9 @@ public sealed class VaultServer : IAsyncDisposable
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
 
     public SoftHsmToken Token { get; }
+
+    /// <summary>The PKCS#11 module the server loads: SoftHSM2 itself, or p11-kit-client.so for an out-of-process HSM.</summary>
+    public string ModulePath { get; }
 
     public string DataDirectory { get; }
 
@@ -53,11 +57,11 @@ public sealed class VaultServer : IAsyncDisposable
         {
             ["VecVault:Listen:Port"] = "0",
             ["VecVault:DataDirectory"] = DataDirectory,
-            ["VecVault:Hsm:ModulePath"] = SoftHsm.ModulePath,
+            ["VecVault:Hsm:ModulePath"] = ModulePath,
             ["VecVault:Hsm:PinEnvironmentVariable"] = "",
             ["VecVault:Hsm:PinFile"] = PinFile,
             ["VecVault:Keys:CheckInterval"] = CheckInterval.ToString(),
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("VECVAULT_TEST_LOG") ?? "Warning",
         }));
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -79,15 +83,18 @@ public sealed class VaultServer : IAsyncDisposable
     public async Task<VecVaultClient> CreateTenantAsync(string tenantId) => Connect(await CreateTenantKeyAsync(tenantId));
 
     /// <summary>Creates a tenant bound to a KEK of this fixture's token (the shared one by default) and returns a new tenant key for it.</summary>
-    public async Task<string> CreateTenantKeyAsync(string tenantId, string kekLabel = KekLabel)
+    public Task<string> CreateTenantKeyAsync(string tenantId, string kekLabel = KekLabel) => CreateTenantKeyAsync(new CreateTenantRequest
+    {
+        Id = tenantId,
+        Kek = new KekReference { Model = KeyModel.AesGcm, TokenLabel = Token.Label, KeyLabel = kekLabel },
+    });
+
+    /// <summary>Creates a tenant as asked and returns a new tenant key for it.</summary>
+    public async Task<string> CreateTenantKeyAsync(CreateTenantRequest request)
     {
         using var admin = Connect(AdminKey);
-        await admin.Admin.CreateTenantAsync(new CreateTenantRequest
-        {
-            Id = tenantId,
-            Kek = new KekReference { Model = KeyModel.AesGcm, TokenLabel = Token.Label, KeyLabel = kekLabel },
-        });
-        var key = await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = tenantId });
+        await admin.Admin.CreateTenantAsync(request);
+        var key = await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = request.Id });
         return key.ApiKey;
     }
 

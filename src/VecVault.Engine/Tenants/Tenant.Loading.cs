@@ -47,6 +47,8 @@ internal sealed partial class Tenant
         var byId = new Dictionary<ulong, Collection>();
         try
         {
+            // Fails fast when the key is unusable, and lets the adapter cache what it needs (an RSA public key).
+            Keys.Check(Kek);
             foreach (var record in Log.ReadAll().Skip(1))
             {
                 Replay(record, byId);
