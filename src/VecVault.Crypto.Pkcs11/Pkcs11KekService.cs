@@ -80,6 +80,46 @@ public sealed partial class Pkcs11KekService : IKekService
         }
     }
 
+    /// <inheritdoc />
+    public int Destroy(KekReference kek)
+    {
+        if (kek.Model is not (KeyModel.AesGcm or KeyModel.RsaOaep))
+        {
+            throw NotServed(kek);
+        }
+
+        try
+        {
+            var destroyed = _module.Call(() => GetToken(kek).RunReadWrite(session =>
+            {
+                var factory = _module.Factories.ObjectAttributeFactory;
+                List<IObjectAttribute> template = [factory.Create(CKA.CKA_LABEL, kek.KeyLabel)];
+                if (kek.KeyIdHex.Length > 0)
+                {
+                    template.Add(factory.Create(CKA.CKA_ID, Convert.FromHexString(kek.KeyIdHex)));
+                }
+
+                // The secret key, or the private and public key of the pair.
+                var objects = session.FindAllObjects(template);
+                foreach (var handle in objects)
+                {
+                    session.DestroyObject(handle);
+                }
+
+                return objects.Count;
+            }));
+            _handles.TryRemove(kek, out _);
+            _publicKeys.TryRemove(kek, out _);
+            LogKekDestroyed(_logger, kek.ToString(), destroyed);
+            return destroyed;
+        }
+        catch (Pkcs11Exception e)
+        {
+            OnDeviceError(e.RV);
+            throw Pkcs11Errors.ToException(e.RV, "destroy", kek.ToString(), e);
+        }
+    }
+
     private static VecVaultException NotServed(KekReference kek) =>
         new(ErrorCode.FailedPrecondition, $"key model {kek.Model} is not served by the PKCS#11 adapter");
 
@@ -201,6 +241,9 @@ public sealed partial class Pkcs11KekService : IKekService
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "HSM call {Operation} with {Kek} failed with {ReturnValue}; attempt {Attempt}, retrying")]
     private static partial void LogRetry(ILogger logger, string operation, string kek, string returnValue, int attempt);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Destroyed KEK {Kek} in the HSM ({Objects} objects)")]
+    private static partial void LogKekDestroyed(ILogger logger, string kek, int objects);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "KEK {Kek} is not in the HSM (during {Operation})")]
     private static partial void LogKeyGone(ILogger logger, string kek, string operation);

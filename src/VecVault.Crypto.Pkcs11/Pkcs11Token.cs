@@ -41,6 +41,13 @@ internal sealed class Pkcs11Token
     /// <summary>True when the token offers <paramref name="mechanism"/> (C_GetMechanismList).</summary>
     public bool Supports(CKM mechanism) => _mechanisms.Value.Contains(mechanism);
 
+    /// <summary>Runs <paramref name="operation"/> on a read-write session of its own, closed afterwards (the pool stays open, so no one is logged out).</summary>
+    public T RunReadWrite<T>(Func<ISession, T> operation)
+    {
+        using var session = _slot.OpenSession(SessionType.ReadWrite);
+        return operation(session);
+    }
+
     /// <summary>Runs <paramref name="operation"/> on a session used by no other thread meanwhile.</summary>
     public T Run<T>(Func<ISession, T> operation)
     {

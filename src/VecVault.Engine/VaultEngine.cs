@@ -100,6 +100,44 @@ public sealed partial class VaultEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Crypto-shreds a tenant: destroys its KEK in the HSM when asked (refused while another tenant uses the same
+    /// KEK), zeroes every key and page of it in memory, and removes its files. Returns the bytes of files removed
+    /// and whether the KEK was destroyed.
+    /// </summary>
+    public async Task<(long DeletedBytes, bool KekDestroyed)> ShredTenantAsync(TenantId id, bool destroyKek, CancellationToken cancellationToken)
+    {
+        await _tenantGate.WaitAsync(cancellationToken);
+        try
+        {
+            var tenant = FindTenant(id);
+            if (destroyKek)
+            {
+                if (_tenants.Values.FirstOrDefault(t => t != tenant && SameKey(t.Kek, tenant.Kek)) is { } sharing)
+                {
+                    throw new VecVaultException(ErrorCode.FailedPrecondition, $"the KEK of tenant '{id}' is also the KEK of tenant '{sharing.Id}'; it is not destroyed", "destroy_kek");
+                }
+
+                await Task.Run(() => _keys.Destroy(tenant.Kek), cancellationToken);
+            }
+
+            _tenants.TryRemove(id, out _);
+            await tenant.DisposeAsync();
+            var directory = Path.Combine(TenantsDirectory, id.Value);
+            var bytes = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
+            Directory.Delete(directory, recursive: true);
+            LogTenantShredded(_logger, id.Value, bytes, destroyKek);
+            return (bytes, destroyKek);
+        }
+        finally
+        {
+            _tenantGate.Release();
+        }
+
+        static bool SameKey(KekReference a, KekReference b) =>
+            a.Model == b.Model && a.TokenLabel == b.TokenLabel && a.KeyLabel == b.KeyLabel && (a.KeyIdHex == b.KeyIdHex || a.KeyIdHex.Length == 0 || b.KeyIdHex.Length == 0);
+    }
+
     /// <summary>A tenant; NotFound when it does not exist.</summary>
     public TenantInfo GetTenant(TenantId id) => FindTenant(id).Info();
 
@@ -165,6 +203,9 @@ public sealed partial class VaultEngine : IAsyncDisposable
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Recovered tenant {Tenant}: {Collections} collections in {Milliseconds:F1} ms")]
     private static partial void LogTenantRecovered(ILogger logger, string tenant, int collections, double milliseconds);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Shredded tenant {Tenant}: {Bytes} bytes of files removed, KEK destroyed: {KekDestroyed}")]
+    private static partial void LogTenantShredded(ILogger logger, string tenant, long bytes, bool kekDestroyed);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Created tenant {Tenant} bound to KEK {Kek}")]
     private static partial void LogTenantCreated(ILogger logger, string tenant, string kek);

@@ -19,4 +19,7 @@ public interface IKekService
 
     /// <summary>Checks that the KEK exists and permits this model's operations; throws when it does not.</summary>
     void Check(KekReference kek);
+
+    /// <summary>Destroys the KEK in the HSM (crypto-shred): every DEK wrapped under it becomes unreadable. Returns the objects destroyed.</summary>
+    int Destroy(KekReference kek);
 }

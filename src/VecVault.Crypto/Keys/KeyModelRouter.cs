@@ -21,6 +21,9 @@ public sealed class KeyModelRouter(IKekService hsm, NoneKekService? none) : IKek
     /// <inheritdoc />
     public void Check(KekReference kek) => For(kek).Check(kek);
 
+    /// <inheritdoc />
+    public int Destroy(KekReference kek) => For(kek).Destroy(kek);
+
     private IKekService For(KekReference kek) => kek.Model == KeyModel.None
         ? none ?? throw new VecVaultException(ErrorCode.FailedPrecondition, "key model none (no BYOK) is not enabled on this server")
         : hsm;

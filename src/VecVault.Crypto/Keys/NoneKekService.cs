@@ -47,6 +47,10 @@ public sealed class NoneKekService : IKekService
         // There is no key to lose.
     }
 
+    /// <inheritdoc />
+    /// <remarks>There is no key to destroy: data under model none is readable from its files alone.</remarks>
+    public int Destroy(KekReference kek) => 0;
+
     private static void Mac(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> context, Span<byte> destination)
     {
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, dek);

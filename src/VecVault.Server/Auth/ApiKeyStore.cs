@@ -76,6 +76,28 @@ public sealed class ApiKeyStore
         }
     }
 
+    /// <summary>Revokes every key bound to <paramref name="tenant"/>; returns how many.</summary>
+    public int RevokeTenant(TenantId tenant)
+    {
+        lock (_lock)
+        {
+            var bound = _keys.Values.Where(k => k.Tenant == tenant.Value && !k.Revoked).ToList();
+            if (bound.Count > 0)
+            {
+                var next = new Dictionary<string, StoredKey>(_keys, StringComparer.Ordinal);
+                foreach (var key in bound)
+                {
+                    next[key.Id] = key with { Revoked = true };
+                }
+
+                Save(next);
+                _keys = next;
+            }
+
+            return bound.Count;
+        }
+    }
+
     /// <summary>The caller a presented key stands for, or null when it is malformed, unknown, revoked or wrong.</summary>
     public Caller? Authenticate(string? apiKey)
     {

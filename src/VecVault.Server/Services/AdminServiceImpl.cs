@@ -95,6 +95,20 @@ public sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override async Task<ShredTenantResponse> ShredTenant(ShredTenantRequest request, ServerCallContext context)
+    {
+        var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+        if (request.ConfirmTenantId != request.TenantId)
+        {
+            throw VecVaultException.Invalid("confirm_tenant_id", "must equal tenant_id");
+        }
+
+        var (bytes, kekDestroyed) = await engine.ShredTenantAsync(tenant, request.DestroyKek, context.CancellationToken);
+        apiKeys.RevokeTenant(tenant);
+        return new ShredTenantResponse { DeletedBytes = (ulong)bytes, KekDestroyed = kekDestroyed };
+    }
+
+    /// <inheritdoc />
     public override Task<GetServerStatsResponse> GetServerStats(GetServerStatsRequest request, ServerCallContext context)
     {
         var stats = new ServerStats
