@@ -11,5 +11,6 @@ var root = new RootCommand("vecvault: the VecVault command-line tool for admins 
     PointCommands.Upsert(),
     PointCommands.Search(),
     HsmCommands.Create(),
+    AuditCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

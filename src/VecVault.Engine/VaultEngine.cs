@@ -6,6 +6,7 @@ using VecVault.Core.Ids;
 using VecVault.Core.Keys;
 using VecVault.Core.Points;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Engine.Collections;
 using VecVault.Engine.Tenants;
@@ -26,8 +27,11 @@ public sealed partial class VaultEngine : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    private VaultEngine(EngineOptions options, IKekService keys, ILogger logger, TimeProvider time)
+    private readonly AuditLog _audit;
+
+    private VaultEngine(EngineOptions options, IKekService keys, AuditLog audit, ILogger logger, TimeProvider time)
     {
+        _audit = audit;
         _options = options;
         _keys = keys;
         _logger = logger;
@@ -37,9 +41,9 @@ public sealed partial class VaultEngine : IAsyncDisposable
     private string TenantsDirectory => Path.Combine(_options.DataDirectory, "tenants");
 
     /// <summary>Opens the data directory and recovers every tenant found in it.</summary>
-    public static VaultEngine Open(EngineOptions options, IKekService keys, ILogger<VaultEngine> logger, TimeProvider time)
+    public static VaultEngine Open(EngineOptions options, IKekService keys, AuditLog audit, ILogger<VaultEngine> logger, TimeProvider time)
     {
-        var engine = new VaultEngine(options, keys, logger, time);
+        var engine = new VaultEngine(options, keys, audit, logger, time);
         Directory.CreateDirectory(engine.TenantsDirectory);
         foreach (var directory in Directory.EnumerateDirectories(engine.TenantsDirectory).Order(StringComparer.Ordinal))
         {
@@ -49,7 +53,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             }
 
             var started = time.GetTimestamp();
-            var tenant = Tenants.Tenant.Open(directory, keys, options.Log, logger, time);
+            var tenant = Tenants.Tenant.Open(directory, keys, audit, options.Log, logger, time);
             engine._tenants[id] = tenant;
             LogTenantRecovered(logger, id.Value, tenant.Info().CollectionCount, time.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -79,7 +83,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             var record = new TenantRecord(spec.Id.Value, spec.Kek, 1, spec.OutagePolicy, (long)spec.OutageGrace.TotalMilliseconds, _time.GetUtcNow());
             try
             {
-                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _options.Log, _logger, _time, cancellationToken);
+                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _audit, _options.Log, _logger, _time, cancellationToken);
                 _tenants[spec.Id] = tenant;
                 LogTenantCreated(_logger, spec.Id.Value, spec.Kek.ToString());
                 return tenant.Info();
@@ -127,6 +131,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             var bytes = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
             Directory.Delete(directory, recursive: true);
             LogTenantShredded(_logger, id.Value, bytes, destroyKek);
+            _audit.Write("shred", id.Value, [new("kek", tenant.Kek.ToString()), new("kek_destroyed", destroyKek ? "true" : "false"), new("deleted_bytes", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             return (bytes, destroyKek);
         }
         finally

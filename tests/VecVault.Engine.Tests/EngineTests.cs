@@ -5,6 +5,7 @@ using VecVault.Core.Ids;
 using VecVault.Core.Keys;
 using VecVault.Core.Points;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Pkcs11;
 using VecVault.TestSupport;
 
@@ -17,6 +18,7 @@ public sealed class EngineTests : IAsyncLifetime
     private readonly string _data = Path.Combine(Path.GetTempPath(), $"vecvault-engine-{Guid.NewGuid():N}");
     private readonly Pkcs11KekService _keys;
     private readonly KekReference _kek;
+    private readonly AuditLog _audit;
     private VaultEngine _engine = null!;
 
     public EngineTests()
@@ -25,6 +27,7 @@ public sealed class EngineTests : IAsyncLifetime
         var token = SoftHsm.CreateToken();
         token.CreateAesKey("kek");
         _kek = new KekReference(KeyModel.AesGcm, token.Label, "kek");
+        _audit = new AuditLog(_data + "-audit.log", TimeProvider.System);
         _keys = new Pkcs11KekService(new Pkcs11Options { ModulePath = SoftHsm.ModulePath, PinProvider = _ => token.Pin }, NullLogger<Pkcs11KekService>.Instance);
     }
 
@@ -38,6 +41,9 @@ public sealed class EngineTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _engine.DisposeAsync();
+        _audit.Dispose();
+        Assert.True(AuditLog.Verify(_audit.Path).Valid);
+        File.Delete(_audit.Path);
         Directory.Delete(_data, recursive: true);
     }
 
@@ -122,7 +128,7 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     private VaultEngine Open(string data) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = data }, _keys, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+        VaultEngine.Open(new EngineOptions { DataDirectory = data }, _keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 
     private static Point P(ulong id, float x, float y, float z) => new(PointId.FromNumber(id), new[] { x, y, z }, null);
 

@@ -22,7 +22,15 @@ internal static class CliOptions
     };
 
     /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body)
+    public static Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body) =>
+        RunAsync(parse, async client =>
+        {
+            await body(client);
+            return 0;
+        });
+
+    /// <summary>Runs <paramref name="body"/> with a connected client and returns its exit code; gRPC errors exit with 1.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task<int>> body)
     {
         var apiKey = parse.GetValue(ApiKey);
         if (string.IsNullOrEmpty(apiKey))
@@ -34,8 +42,7 @@ internal static class CliOptions
         try
         {
             using var client = new VecVaultClient(parse.GetValue(Address)!, apiKey);
-            await body(client);
-            return 0;
+            return await body(client);
         }
         catch (RpcException e)
         {

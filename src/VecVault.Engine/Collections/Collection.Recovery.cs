@@ -22,6 +22,7 @@ internal sealed partial class Collection
         var context = DekContext.Encode(_tenant.Id, Id, descriptor.SegmentId, descriptor.DekId, _tenant.Kek, descriptor.KekVersion, ConfigDigest);
         var key = new DataKey(_tenant.Keys.Unwrap(_tenant.Kek, descriptor.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
         _segments[descriptor.SegmentId] = new Segment(descriptor.SegmentId, key);
+        _tenant.Audit.Write("unwrap", _tenant.Id.Value, AuditDetails(descriptor.SegmentId, descriptor.DekId));
         _nextSegmentId = descriptor.SegmentId + 1;
     }
 

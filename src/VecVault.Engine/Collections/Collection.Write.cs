@@ -150,6 +150,7 @@ internal sealed partial class Collection
             var wrapped = await Task.Run(() => _tenant.Keys.Wrap(_tenant.Kek, key.Key, context), cancellationToken);
             var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, _tenant.KekVersion);
             await _tenant.Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
+            _tenant.Audit.Write("wrap", _tenant.Id.Value, AuditDetails(id, key.Id));
         }
         catch
         {

@@ -59,6 +59,7 @@ internal sealed partial class Tenant
             if (_denial is not null)
             {
                 LogTenantServedAgain(_logger, Id.Value);
+                Audit.Write("served-again", Id.Value, [new("kek", Kek.ToString())]);
             }
 
             _denial = null;
@@ -67,6 +68,7 @@ internal sealed partial class Tenant
         else if (_denial?.Code is ErrorCode.KeyRevoked or ErrorCode.HsmUnavailable && TryLoad())
         {
             LogTenantServedAgain(_logger, Id.Value);
+            Audit.Write("served-again", Id.Value, [new("kek", Kek.ToString())]);
         }
     }
 
@@ -82,6 +84,7 @@ internal sealed partial class Tenant
         Unload(denial);
         Deny(denial, TenantState.KeyRevoked);
         LogKeyRevoked(_logger, Id.Value, Kek.ToString());
+        Audit.Write("key-revoked", Id.Value, [new("kek", Kek.ToString()), new("reason", reason.Message)]);
     }
 
     private void OnHsmUnavailable(VecVaultException reason)
@@ -100,6 +103,7 @@ internal sealed partial class Tenant
         {
             _denial = denial;
             LogOutageDenied(_logger, Id.Value, _record.OutagePolicy.ToString());
+            Audit.Write("hsm-unavailable", Id.Value, [new("kek", Kek.ToString()), new("policy", _record.OutagePolicy.ToString())]);
         }
     }
 

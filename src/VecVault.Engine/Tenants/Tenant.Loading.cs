@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using VecVault.Core.Errors;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Engine.Collections;
@@ -15,7 +16,7 @@ internal sealed partial class Tenant
     /// Opens a tenant's log and loads it. A tenant whose KEK is unusable or whose HSM does not answer is kept,
     /// denied, and loaded by a later key check once the key answers.
     /// </summary>
-    public static Tenant Open(string directory, IKekService keys, TenantLogOptions options, ILogger logger, TimeProvider time)
+    public static Tenant Open(string directory, IKekService keys, AuditLog audit, TenantLogOptions options, ILogger logger, TimeProvider time)
     {
         var log = TenantLog.Open(directory, options, logger);
         var first = log.ReadAll().FirstOrDefault();
@@ -25,7 +26,7 @@ internal sealed partial class Tenant
             throw new VecVaultException(ErrorCode.DataLoss, $"log in '{Path.GetFileName(directory)}' does not start with a tenant record");
         }
 
-        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(first.Bytes), log, keys, logger, time);
+        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(first.Bytes), log, keys, audit, logger, time);
         if (tenant.Id.Value != Path.GetFileName(directory))
         {
             tenant.Deny(new VecVaultException(ErrorCode.DataLoss, "the tenant record names another tenant than its directory"), TenantState.Active);
@@ -63,6 +64,7 @@ internal sealed partial class Tenant
 
             _collections.Clear();
             LogTenantNotLoaded(_logger, Id.Value, e.Code.ToString(), e.Message);
+            Audit.Write("load-failed", Id.Value, [new("code", e.Code.ToString()), new("reason", e.Message)]);
             Deny(e, e.Code switch
             {
                 ErrorCode.KeyRevoked => TenantState.KeyRevoked,

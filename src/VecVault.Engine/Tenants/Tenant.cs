@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Core.Keys;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Engine.Collections;
@@ -30,8 +32,9 @@ internal sealed partial class Tenant : IAsyncDisposable
     private bool _loaded;
     private long? _outageSince;
 
-    private Tenant(TenantRecord record, TenantLog log, IKekService keys, ILogger logger, TimeProvider time)
+    private Tenant(TenantRecord record, TenantLog log, IKekService keys, AuditLog audit, ILogger logger, TimeProvider time)
     {
+        Audit = audit;
         _record = record;
         Id = TenantId.Parse(record.TenantId);
         Log = log;
@@ -46,6 +49,9 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public IKekService Keys { get; }
 
+    /// <summary>The audit log every key operation of the tenant is written to.</summary>
+    public AuditLog Audit { get; }
+
     public KekReference Kek => _record.Kek;
 
     public uint KekVersion => _record.KekVersion;
@@ -54,7 +60,7 @@ internal sealed partial class Tenant : IAsyncDisposable
     public TenantState State { get; private set; } = TenantState.Active;
 
     /// <summary>Creates the tenant's log and binds it to the KEK, after checking the KEK in the HSM.</summary>
-    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, TenantLogOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, AuditLog audit, TenantLogOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         await Task.Run(() => keys.Check(record.Kek), cancellationToken);
         var log = TenantLog.Open(directory, options, logger);
@@ -68,7 +74,8 @@ internal sealed partial class Tenant : IAsyncDisposable
             throw;
         }
 
-        return new Tenant(record, log, keys, logger, time) { _loaded = true };
+        audit.Write("tenant-created", record.TenantId, [new("kek", record.Kek.ToString()), new("kek_version", record.KekVersion.ToString(CultureInfo.InvariantCulture))]);
+        return new Tenant(record, log, keys, audit, logger, time) { _loaded = true };
     }
 
     public TenantInfo Info() => new(

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using VecVault.Crypto.Audit;
 
 namespace VecVault.Server.Auth;
 
@@ -8,7 +9,7 @@ namespace VecVault.Server.Auth;
 /// admin key, VectorService a tenant key (the tenant comes from the key, never from the request). Health and
 /// reflection need none.
 /// </summary>
-public sealed class AuthInterceptor(ApiKeyStore keys) : Interceptor
+public sealed class AuthInterceptor(ApiKeyStore keys, AuditLog audit) : Interceptor
 {
     private const string CallerKey = "vecvault.caller";
 
@@ -55,11 +56,13 @@ public sealed class AuthInterceptor(ApiKeyStore keys) : Interceptor
         var caller = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? keys.Authenticate(header[7..].Trim()) : null;
         if (caller is null)
         {
+            audit.Write("access-denied", "", [new("method", context.Method), new("reason", header is null ? "no credential" : "invalid credential")]);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or invalid API key (authorization: Bearer <key>)"));
         }
 
         if (caller.Role != required)
         {
+            audit.Write("access-denied", caller.Tenant?.Value ?? "", [new("method", context.Method), new("key_id", caller.KeyId), new("reason", "wrong role")]);
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"this call needs a {required.Value.ToString().ToLowerInvariant()} API key"));
         }
 

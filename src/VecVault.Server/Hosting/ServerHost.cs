@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pkcs11;
 using VecVault.Engine;
@@ -64,6 +65,7 @@ public static partial class ServerHost
         builder.Services.AddSingleton(sp => new Pkcs11KekService(
             new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm) },
             sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
+        builder.Services.AddSingleton(sp => new AuditLog(Path.Combine(options.DataDirectory, "audit", "audit.log"), time));
         builder.Services.AddSingleton(sp => new KeyModelRouter(
             sp.GetRequiredService<Pkcs11KekService>(),
             options.Keys.AllowInsecureKeyModelNone ? new NoneKekService() : null));
@@ -76,6 +78,7 @@ public static partial class ServerHost
                 AllowKeyModelNone = options.Keys.AllowInsecureKeyModelNone,
             },
             sp.GetRequiredService<KeyModelRouter>(),
+            sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<ILogger<VaultEngine>>(),
             time));
         builder.Services.AddSingleton(sp => new ApiKeyStore(options.DataDirectory, time));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Core.Tenants;
+using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pkcs11;
 using VecVault.Engine;
@@ -22,6 +23,7 @@ public sealed class AdminServiceImpl(
     ApiKeyStore apiKeys,
     Pkcs11KekService hsm,
     KeyModelRouter keyModels,
+    AuditLog audit,
     ServerStatus status,
     IOptions<VecVaultOptions> options,
     TimeProvider time) : AdminService.AdminServiceBase
@@ -106,6 +108,43 @@ public sealed class AdminServiceImpl(
         var (bytes, kekDestroyed) = await engine.ShredTenantAsync(tenant, request.DestroyKek, context.CancellationToken);
         apiKeys.RevokeTenant(tenant);
         return new ShredTenantResponse { DeletedBytes = (ulong)bytes, KekDestroyed = kekDestroyed };
+    }
+
+    /// <inheritdoc />
+    public override async Task StreamAuditLog(StreamAuditLogRequest request, IServerStreamWriter<Protocol.V1.AuditRecord> responseStream, ServerCallContext context)
+    {
+        await foreach (var record in audit.ReadAsync(request.FromSequence, request.Follow, context.CancellationToken))
+        {
+            if (request.TenantId.Length > 0 && record.Tenant != request.TenantId)
+            {
+                continue;
+            }
+
+            var message = new Protocol.V1.AuditRecord
+            {
+                Sequence = record.Sequence,
+                Time = Timestamp.FromDateTimeOffset(record.Time),
+                Event = record.Event,
+                TenantId = record.Tenant,
+                PreviousHash = record.PreviousHash,
+                Hash = record.Hash,
+            };
+            message.Details.Add(record.Details);
+            await responseStream.WriteAsync(message, context.CancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<VerifyAuditLogResponse> VerifyAuditLog(VerifyAuditLogRequest request, ServerCallContext context)
+    {
+        var result = audit.Verify();
+        return Task.FromResult(new VerifyAuditLogResponse
+        {
+            Valid = result.Valid,
+            Records = result.Records,
+            FirstBadSequence = result.FirstBadSequence,
+            Reason = result.Reason,
+        });
     }
 
     /// <inheritdoc />
