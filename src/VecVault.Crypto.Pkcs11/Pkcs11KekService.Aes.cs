@@ -53,21 +53,14 @@ public sealed partial class Pkcs11KekService
         var iv = wrapped.Slice(1, IvLength).ToArray();
         var sealedKey = wrapped[(1 + IvLength)..].ToArray();
         var aad = context.ToArray();
-        var plain = Call(kek, "unwrap", (session, key) => session.Decrypt(GcmMechanism(iv, aad), key, sealedKey));
-        try
+        var dek = Call(kek, "unwrap", (session, key) => SecretDecryptor.DecryptGcm(session, key.ObjectId, iv, aad, sealedKey));
+        if (dek.Length != DataKey.KeyLength)
         {
-            if (plain.Length != DataKey.KeyLength)
-            {
-                throw new VecVaultException(ErrorCode.DataLoss, "unwrapped DEK has the wrong length");
-            }
+            dek.Dispose();
+            throw new VecVaultException(ErrorCode.DataLoss, "unwrapped DEK has the wrong length");
+        }
 
-            return LockedBuffer.CopyOf(plain);
-        }
-        finally
-        {
-            // The module returns the DEK in a managed array; it lives only until here.
-            CryptographicOperations.ZeroMemory(plain);
-        }
+        return dek;
     }
 
     private void CheckAes(KekReference kek)

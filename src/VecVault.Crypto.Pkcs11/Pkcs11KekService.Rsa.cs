@@ -47,22 +47,16 @@ public sealed partial class Pkcs11KekService
         }
 
         var sealedKey = wrapped[3..^MacLength].ToArray();
-        var plain = Call(kek, "unwrap", (session, key) => session.Decrypt(OaepMechanism(kek), key, sealedKey));
-        try
+        var dek = Call(kek, "unwrap", (session, key) => SecretDecryptor.DecryptOaep(session, key.ObjectId, kek.OaepHash == "sha1", sealedKey));
+        Span<byte> mac = stackalloc byte[MacLength];
+        EnvelopeMac(dek.Span, context, sealedKey, mac);
+        if (dek.Length != DataKey.KeyLength || !CryptographicOperations.FixedTimeEquals(mac, wrapped[^MacLength..]))
         {
-            Span<byte> mac = stackalloc byte[MacLength];
-            EnvelopeMac(plain, context, sealedKey, mac);
-            if (plain.Length != DataKey.KeyLength || !CryptographicOperations.FixedTimeEquals(mac, wrapped[^MacLength..]))
-            {
-                throw new VecVaultException(ErrorCode.DataLoss, "wrapped DEK failed authentication (its envelope belongs to another context)");
-            }
+            dek.Dispose();
+            throw new VecVaultException(ErrorCode.DataLoss, "wrapped DEK failed authentication (its envelope belongs to another context)");
+        }
 
-            return LockedBuffer.CopyOf(plain);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-        }
+        return dek;
     }
 
     private void CheckRsa(KekReference kek)
@@ -108,17 +102,6 @@ public sealed partial class Pkcs11KekService
         var values = session.GetAttributeValue(found[0], [CKA.CKA_MODULUS, CKA.CKA_PUBLIC_EXPONENT]);
         return new RSAParameters { Modulus = values[0].GetValueAsByteArray(), Exponent = values[1].GetValueAsByteArray() };
     }));
-
-    private IMechanism OaepMechanism(KekReference kek)
-    {
-        var sha1 = kek.OaepHash == "sha1";
-        var parameters = _module.Factories.MechanismParamsFactory.CreateCkRsaPkcsOaepParams(
-            (ulong)(sha1 ? CKM.CKM_SHA_1 : CKM.CKM_SHA256),
-            (ulong)(sha1 ? CKG.CKG_MGF1_SHA1 : CKG.CKG_MGF1_SHA256),
-            (ulong)CKZ.CKZ_DATA_SPECIFIED,
-            null);
-        return _module.Factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS_OAEP, parameters);
-    }
 
     private static RSAEncryptionPadding OaepPadding(KekReference kek) =>
         kek.OaepHash == "sha1" ? RSAEncryptionPadding.OaepSHA1 : RSAEncryptionPadding.OaepSHA256;

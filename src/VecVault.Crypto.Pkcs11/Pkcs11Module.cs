@@ -25,6 +25,7 @@ internal sealed class Pkcs11Module
     private readonly ConcurrentDictionary<string, Lazy<Pkcs11Token>> _tokens = new(StringComparer.Ordinal);
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.SupportsRecursion);
     private IPkcs11Library? _library;
+
     private long? _lastConnectAttempt;
 
     private Pkcs11Module(string path)

@@ -44,6 +44,10 @@ public static class DekContext
         return stream.ToArray();
     }
 
+    /// <summary>SHA-256 of a collection's identity and shape (id, name, dimension, metric), bound into every DEK wrapped for it.</summary>
+    public static byte[] CollectionDigest(ulong collectionId, string name, int dimension, string metric) =>
+        System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{collectionId}\n{name}\n{dimension}\n{metric}"));
+
     private static void WriteLengthPrefixed(Stream stream, ReadOnlySpan<byte> bytes)
     {
         Span<byte> length = stackalloc byte[4];

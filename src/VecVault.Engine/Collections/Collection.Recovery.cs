@@ -1,6 +1,8 @@
 using VecVault.Core.Errors;
+using VecVault.Core.Ids;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
+using VecVault.Memory.Locked;
 using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
@@ -39,17 +41,20 @@ internal sealed partial class Collection
             throw new VecVaultException(ErrorCode.DataLoss, $"WAL record {header.Sequence} of segment {header.SegmentId} is replayed or out of order");
         }
 
-        var plaintext = new byte[record.Length - PageCipher.Overhead];
-        try
-        {
-            var length = PageCipher.Open(segment.Key, _tenant.Id, record, plaintext);
-            segment.LastRecoveredSequence = header.Sequence;
-            Apply(WalBatch.Decode(plaintext.AsSpan(0, length)));
-        }
-        finally
-        {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
-        }
+        // The plaintext stays in locked memory: ops are applied from spans over it, and it is zeroed on release.
+        using var plaintext = LockedBuffer.Allocate(Math.Max(1, record.Length - PageCipher.Overhead));
+        var length = PageCipher.Open(segment.Key, _tenant.Id, record, plaintext.Span);
+        segment.LastRecoveredSequence = header.Sequence;
+        WalBatch.Replay(plaintext.Span[..length], new Replayer(this));
+    }
+
+    /// <summary>Applies replayed ops straight from the decrypted batch; the caller owns the collection during recovery.</summary>
+    private sealed class Replayer(Collection collection) : IWalVisitor
+    {
+        public void Upsert(PointId id, ReadOnlySpan<float> vector, ReadOnlySpan<byte> payload) =>
+            collection.ApplyUpsert(id, vector, payload.IsEmpty ? null : payload.ToArray());
+
+        public void Delete(PointId id) => collection.ApplyDelete(id);
     }
 
     /// <summary>Marks the collection as not served; requests get DATA_LOSS naming it and <paramref name="reason"/>.</summary>

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using System.Text;
 using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
+using VecVault.Crypto.Keys;
 using VecVault.Engine.Tenants;
 using VecVault.Index.Distance;
 using VecVault.Index.Vectors;
@@ -35,7 +35,7 @@ internal sealed partial class Collection : IDisposable
         Name = name;
         Config = config;
         _vectors = new VectorStore(config.Dimension);
-        ConfigDigest = SHA256.HashData(Encoding.UTF8.GetBytes($"{id}\n{name}\n{config.Dimension}\n{config.Metric}"));
+        ConfigDigest = DekContext.CollectionDigest(id, name, config.Dimension, config.Metric.ToString());
     }
 
     public ulong Id { get; }

@@ -45,13 +45,16 @@ public static class WalBatch
         return batches;
     }
 
-    /// <summary>Decodes a batch; throws DataLoss when it is malformed (it was authenticated, so that is a bug or a format mismatch).</summary>
-    public static List<WalOp> Decode(ReadOnlySpan<byte> batch)
+    /// <summary>
+    /// Walks a batch and hands each op to <paramref name="visitor"/>, with the vector and payload as spans over
+    /// <paramref name="batch"/>: nothing is copied, so plaintext held in locked memory stays there. Throws DataLoss when
+    /// the batch is malformed (it was authenticated, so that is a bug or a format mismatch).
+    /// </summary>
+    public static void Replay(ReadOnlySpan<byte> batch, IWalVisitor visitor)
     {
         try
         {
             var count = BinaryPrimitives.ReadInt32LittleEndian(batch);
-            var ops = new List<WalOp>(count);
             var at = 4;
             for (var i = 0; i < count; i++)
             {
@@ -64,7 +67,7 @@ public static class WalBatch
                 at += idLength;
                 if (kind == DeleteKind)
                 {
-                    ops.Add(WalOp.Delete(id));
+                    visitor.Delete(id);
                     continue;
                 }
 
@@ -75,21 +78,31 @@ public static class WalBatch
 
                 var dimension = BinaryPrimitives.ReadInt32LittleEndian(batch[at..]);
                 at += 4;
-                var vector = MemoryMarshal.Cast<byte, float>(batch.Slice(at, dimension * sizeof(float))).ToArray();
+                var vector = MemoryMarshal.Cast<byte, float>(batch.Slice(at, dimension * sizeof(float)));
                 at += dimension * sizeof(float);
                 var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(batch[at..]);
                 at += 4;
-                var payload = batch.Slice(at, payloadLength).ToArray();
+                visitor.Upsert(id, vector, batch.Slice(at, payloadLength));
                 at += payloadLength;
-                ops.Add(WalOp.Upsert(id, vector, payload));
             }
 
-            return at == batch.Length ? ops : throw new FormatException("trailing bytes");
+            if (at != batch.Length)
+            {
+                throw new FormatException("trailing bytes");
+            }
         }
         catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
             throw new VecVaultException(ErrorCode.DataLoss, "a WAL batch does not decode", innerException: e);
         }
+    }
+
+    /// <summary>Decodes a batch into ops holding copies (for tests and tools; recovery uses <see cref="Replay"/>).</summary>
+    public static List<WalOp> Decode(ReadOnlySpan<byte> batch)
+    {
+        var collector = new Collector();
+        Replay(batch, collector);
+        return collector.Ops;
     }
 
     private static byte[] Encode(IReadOnlyList<WalOp> ops, int start, int end, int size)
@@ -119,5 +132,14 @@ public static class WalBatch
 
         BinaryPrimitives.WriteInt32LittleEndian(span, end - start);
         return at == size ? buffer : buffer[..at];
+    }
+
+    private sealed class Collector : IWalVisitor
+    {
+        public List<WalOp> Ops { get; } = [];
+
+        public void Upsert(PointId id, ReadOnlySpan<float> vector, ReadOnlySpan<byte> payload) => Ops.Add(WalOp.Upsert(id, vector.ToArray(), payload.ToArray()));
+
+        public void Delete(PointId id) => Ops.Add(WalOp.Delete(id));
     }
 }
