@@ -11,6 +11,7 @@ namespace VecVault.IntegrationTests;
 public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
 
     private ServerProcess(Process process, string address)
     {
@@ -22,8 +23,20 @@ public sealed class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Everything the server wrote to standard output and error (its log).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
     /// <summary>Starts the server on a free loopback port over <paramref name="dataDirectory"/> and waits until it is serving.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, string pinFile)
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, string pinFile, string logLevel = "Warning")
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -41,7 +54,9 @@ public sealed class ServerProcess : IDisposable
             $"--VecVault:Hsm:ModulePath={SoftHsm.ModulePath}",
             "--VecVault:Hsm:PinEnvironmentVariable=",
             $"--VecVault:Hsm:PinFile={pinFile}",
-            "--Logging:LogLevel:Default=Warning",
+            $"--Logging:LogLevel:Default={logLevel}",
+            $"--Logging:LogLevel:Microsoft.AspNetCore={logLevel}",
+            $"--Logging:LogLevel:Grpc={logLevel}",
         })
         {
             start.ArgumentList.Add(argument);
@@ -53,9 +68,11 @@ public sealed class ServerProcess : IDisposable
         }
 
         var process = Process.Start(start)!;
+        var server = new ServerProcess(process, $"http://127.0.0.1:{port}");
+        process.OutputDataReceived += (_, line) => server.Append(line.Data);
+        process.ErrorDataReceived += (_, line) => server.Append(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, $"http://127.0.0.1:{port}");
         var waited = Stopwatch.StartNew();
         while (true)
         {
@@ -72,6 +89,14 @@ public sealed class ServerProcess : IDisposable
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
         }
     }
 
