@@ -28,6 +28,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
     private readonly TimeProvider _time;
 
     private readonly AuditLog _audit;
+    private FileStream? _directoryLock;
 
     private VaultEngine(EngineOptions options, IKekService keys, AuditLog audit, ILogger logger, TimeProvider time)
     {
@@ -45,6 +46,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
     {
         var engine = new VaultEngine(options, keys, audit, logger, time);
         Directory.CreateDirectory(engine.TenantsDirectory);
+        engine._directoryLock = LockDataDirectory(options.DataDirectory);
         foreach (var directory in Directory.EnumerateDirectories(engine.TenantsDirectory).Order(StringComparer.Ordinal))
         {
             if (!TenantId.TryParse(Path.GetFileName(directory), out var id))
@@ -60,6 +62,22 @@ public sealed partial class VaultEngine : IAsyncDisposable
 
         engine.StartKeyMonitor();
         return engine;
+    }
+
+    /// <summary>
+    /// Takes an exclusive lock on the data directory for the life of the engine: two processes writing one tenant
+    /// log would corrupt it.
+    /// </summary>
+    private static FileStream LockDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(dataDirectory, "vecvault.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new VecVaultException(ErrorCode.FailedPrecondition, $"the data directory {dataDirectory} is in use by another VecVault process", innerException: e);
+        }
     }
 
     /// <summary>Creates a tenant bound to a KEK, after checking the KEK in the HSM.</summary>
@@ -199,6 +217,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
         }
 
         _tenants.Clear();
+        _directoryLock?.Dispose();
     }
 
     private Tenant FindTenant(TenantId id) =>

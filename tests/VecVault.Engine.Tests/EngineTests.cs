@@ -111,6 +111,14 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_second_engine_on_the_same_data_directory_is_refused()
+    {
+        var error = Assert.Throws<VecVaultException>(() => Open(_data));
+        Assert.Equal(ErrorCode.FailedPrecondition, error.Code);
+        Assert.Contains("in use by another", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_vectors_are_rejected_and_nothing_is_written()
     {
         var error = await Assert.ThrowsAsync<VecVaultException>(() => _engine.UpsertAsync(Acme, "c", [P(1, 1, 2, 3), P(2, 1, float.PositiveInfinity, 3)], default));

@@ -6,7 +6,8 @@ public static class CrashSnapshot
     /// <summary>Copies every file under <paramref name="source"/> to <paramref name="destination"/>, sharing files the writer holds open.</summary>
     public static void Copy(string source, string destination)
     {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        // The engine's lock file is held exclusively; a crash releases the lock, so the copy starts without it.
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "vecvault.lock"))
         {
             var target = Path.Combine(destination, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

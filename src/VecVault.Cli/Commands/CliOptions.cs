@@ -14,11 +14,11 @@ internal static class CliOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_ADDRESS") ?? "http://127.0.0.1:50051",
     };
 
+    // No default value: help output prints defaults, and this one would be a secret.
     public static readonly Option<string> ApiKey = new("--api-key")
     {
-        Description = "API key: an admin key for tenant and apikey commands, a tenant key otherwise (env VECVAULT_API_KEY)",
+        Description = "API key: an admin key for tenant, apikey and audit commands, a tenant key otherwise (default: env VECVAULT_API_KEY)",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_API_KEY") ?? "",
     };
 
     /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
@@ -32,7 +32,7 @@ internal static class CliOptions
     /// <summary>Runs <paramref name="body"/> with a connected client and returns its exit code; gRPC errors exit with 1.</summary>
     public static async Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task<int>> body)
     {
-        var apiKey = parse.GetValue(ApiKey);
+        var apiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("VECVAULT_API_KEY");
         if (string.IsNullOrEmpty(apiKey))
         {
             await Console.Error.WriteLineAsync("error: no API key: pass --api-key or set VECVAULT_API_KEY");
