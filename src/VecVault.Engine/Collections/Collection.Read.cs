@@ -6,17 +6,19 @@ using VecVault.Index.Exact;
 
 namespace VecVault.Engine.Collections;
 
+// Reads check availability under the shared lock: a delete or a revocation unloads the collection under the
+// exclusive one, so a read sees either all of the data or the denial, never an emptied store.
 internal sealed partial class Collection
 {
     /// <summary>Exact k-nearest-neighbour search over the collection's live points.</summary>
     public IReadOnlyList<ScoredPoint> Search(SearchQuery query)
     {
-        ThrowIfUnavailable();
         VectorValidation.Check(query.Vector.Span, Config.Dimension, "vector");
         var vector = Prepare(query.Vector.Span);
         _state.EnterReadLock();
         try
         {
+            ThrowIfUnavailable();
             var hits = ExactSearch.Search(_vectors, Config.Metric, vector, query.K, slot => _live[slot]);
             var results = new List<ScoredPoint>(hits.Count);
             foreach (var (slot, score) in hits)
@@ -44,10 +46,10 @@ internal sealed partial class Collection
     /// <summary>The points with the given ids, in request order; missing ids are left out.</summary>
     public IReadOnlyList<Point> Get(IReadOnlyList<PointId> ids, bool withPayload, bool withVectors)
     {
-        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {
+            ThrowIfUnavailable();
             var points = new List<Point>(ids.Count);
             foreach (var id in ids)
             {
@@ -68,10 +70,10 @@ internal sealed partial class Collection
     /// <summary>Number of live points.</summary>
     public long Count()
     {
-        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {
+            ThrowIfUnavailable();
             return _slotById.Count;
         }
         finally
@@ -83,10 +85,10 @@ internal sealed partial class Collection
     /// <summary>A page of points in id order starting at <paramref name="offset"/>, and the offset of the next page.</summary>
     public (IReadOnlyList<Point> Points, PointId? Next) Scroll(PointId? offset, int limit, bool withPayload, bool withVectors)
     {
-        ThrowIfUnavailable();
         _state.EnterReadLock();
         try
         {
+            ThrowIfUnavailable();
             var ids = _slotById.Keys.Where(id => offset is null || id.CompareTo(offset.Value) >= 0).Order().Take(limit + 1).ToList();
             var page = ids.Take(limit).Select(id => Read(_slotById[id], withPayload, withVectors)).ToList();
             return (page, ids.Count > limit ? ids[limit] : null);

@@ -65,11 +65,20 @@ internal sealed partial class Collection
             ThrowIfUnavailable();
             _active ??= await OpenSegmentAsync(cancellationToken);
             var records = new List<byte[]>(batches.Count);
-            foreach (var batch in batches)
+            try
             {
-                var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence());
-                records.Add(PageCipher.Seal(_active.Key, _tenant.Id, header, batch));
-                CryptographicOperations.ZeroMemory(batch);
+                foreach (var batch in batches)
+                {
+                    var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence());
+                    records.Add(PageCipher.Seal(_active.Key, _tenant.Id, header, batch));
+                    CryptographicOperations.ZeroMemory(batch);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The collection was unloaded (deleted, or its key revoked) and its DEK zeroed while this write waited.
+                ThrowIfUnavailable();
+                throw;
             }
 
             // The append enqueues synchronously, so log order equals the order writers pass the gate.
