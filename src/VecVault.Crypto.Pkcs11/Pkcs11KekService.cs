@@ -126,17 +126,8 @@ public sealed partial class Pkcs11KekService : IKekService
     /// <summary>Refuses a token that lacks the mechanism a key model needs, naming it.</summary>
     private void RequireMechanism(KekReference kek, CKM mechanism)
     {
-        bool supported;
-        try
-        {
-            supported = _module.Call(() => GetToken(kek).Supports(mechanism));
-        }
-        catch (Pkcs11Exception e)
-        {
-            OnDeviceError(e.RV);
-            throw Pkcs11Errors.ToException(e.RV, "list mechanisms", kek.ToString(), e);
-        }
-
+        // Through Call, so a module that lost its device is reconnected and the question asked again.
+        var supported = Call(kek, "list mechanisms", (_, _) => GetToken(kek).Supports(mechanism));
         if (!supported)
         {
             throw new VecVaultException(ErrorCode.KeyRevoked,
@@ -183,11 +174,11 @@ public sealed partial class Pkcs11KekService : IKekService
         {
             try
             {
-                return _module.Call(() => GetToken(kek).Run(session =>
+                return WithTimeout(kek, operation, () => _module.Call(() => GetToken(kek).Run(session =>
                 {
                     var key = _handles.GetOrAdd(kek, _ => FindKey(session, kek) ?? throw new Pkcs11Exception("C_FindObjects", CKR.CKR_OBJECT_HANDLE_INVALID));
                     return body(session, key);
-                }));
+                })));
             }
             catch (Pkcs11Exception e) when (Pkcs11Errors.IsKeyGone(e.RV))
             {
@@ -216,6 +207,30 @@ public sealed partial class Pkcs11KekService : IKekService
         }
     }
 
+    /// <summary>
+    /// Runs an HSM call with <see cref="Pkcs11Options.CallTimeout"/>: past it the caller gets HsmUnavailable at once.
+    /// The call itself cannot be interrupted; when it ends late, a secret it returned is released (zeroed) unused.
+    /// </summary>
+    private T WithTimeout<T>(KekReference kek, string operation, Func<T> call)
+    {
+        var task = Task.Run(call);
+        try
+        {
+            if (task.Wait(_options.CallTimeout))
+            {
+                return task.Result;
+            }
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
+        _ = task.ContinueWith(late => (late.Result as IDisposable)?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        LogTimeout(_logger, operation, kek.ToString(), _options.CallTimeout.TotalSeconds);
+        throw new VecVaultException(ErrorCode.HsmUnavailable, $"HSM did not answer {operation} with {kek} within {_options.CallTimeout.TotalSeconds:0.#} s");
+    }
+
     private IObjectHandle? FindKey(ISession session, KekReference kek)
     {
         var factory = _module.Factories.ObjectAttributeFactory;
@@ -241,6 +256,9 @@ public sealed partial class Pkcs11KekService : IKekService
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "HSM call {Operation} with {Kek} failed with {ReturnValue}; attempt {Attempt}, retrying")]
     private static partial void LogRetry(ILogger logger, string operation, string kek, string returnValue, int attempt);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "HSM call {Operation} with {Kek} did not answer within {Seconds} s")]
+    private static partial void LogTimeout(ILogger logger, string operation, string kek, double seconds);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Destroyed KEK {Kek} in the HSM ({Objects} objects)")]
     private static partial void LogKekDestroyed(ILogger logger, string kek, int objects);

@@ -10,6 +10,9 @@ public sealed record Pkcs11Options
     /// <summary>Returns the user PIN of a token, by token label. Never logged.</summary>
     public required Func<string, string> PinProvider { get; init; }
 
+    /// <summary>How long one HSM call may take before it is given up as unavailable (a hung module or network).</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Attempts for a call that fails transiently (the HSM did not answer), with backoff between them.</summary>
     public int MaxAttempts { get; init; } = 3;
 

@@ -63,7 +63,7 @@ public static partial class ServerHost
         builder.Services.AddSingleton(new ServerStatus(time.GetUtcNow(), lockedMemory, DescribeSimd()));
         builder.Services.AddSingleton<HealthServiceImpl>();
         builder.Services.AddSingleton(sp => new Pkcs11KekService(
-            new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm) },
+            new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm), CallTimeout = options.Hsm.CallTimeout },
             sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
         builder.Services.AddSingleton(sp => new AuditLog(Path.Combine(options.DataDirectory, "audit", "audit.log"), time));
         builder.Services.AddSingleton(sp => new KeyModelRouter(

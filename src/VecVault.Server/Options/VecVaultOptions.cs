@@ -55,6 +55,9 @@ public sealed class VecVaultOptions
 
         /// <summary>File holding the PIN; used when the environment variable is not set.</summary>
         public string PinFile { get; set; } = "";
+
+        /// <summary>How long one HSM call may take before the tenant's HSM counts as unavailable.</summary>
+        public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
     }
 
     /// <summary>Credential settings.</summary>
