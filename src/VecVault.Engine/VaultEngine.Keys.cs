@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Logging;
+using VecVault.Core.Errors;
+using VecVault.Core.Ids;
+using VecVault.Core.Keys;
 
 namespace VecVault.Engine;
 
@@ -6,6 +9,31 @@ public sealed partial class VaultEngine
 {
     private readonly CancellationTokenSource _monitorStopping = new();
     private Task _monitor = Task.CompletedTask;
+
+    /// <summary>
+    /// Rotates a tenant's KEK to <paramref name="newKek"/>: rewraps every DEK of the tenant under it and switches over
+    /// atomically; no page is re-encrypted. Afterwards the old KEK may be destroyed.
+    /// </summary>
+    /// <returns>The new KEK version and how many DEKs were rewrapped.</returns>
+    public async Task<(uint KekVersion, int RewrappedDeks)> RotateTenantKeyAsync(TenantId id, KekReference newKek, CancellationToken cancellationToken)
+    {
+        newKek.Validate("new_kek");
+        if (newKek.Model == KeyModel.None && !_options.AllowKeyModelNone)
+        {
+            throw new VecVaultException(ErrorCode.FailedPrecondition, "key model none (no BYOK) is for benchmarks and is not enabled on this server", "new_kek.model");
+        }
+
+        // Shredding and rotating one tenant at once would rotate a log being deleted.
+        await _tenantGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await FindTenant(id).RotateKekAsync(newKek, cancellationToken);
+        }
+        finally
+        {
+            _tenantGate.Release();
+        }
+    }
 
     /// <summary>Checks every tenant's KEK in its HSM now, in parallel, and acts on each answer (revoke, deny, serve again).</summary>
     public Task CheckKeysAsync() =>

@@ -15,6 +15,12 @@ public enum RecordKind : byte
     /// <summary>Plain: a collection was deleted.</summary>
     CollectionDeleted = 4,
 
+    /// <summary>Plain: a segment's DEK wrapped again under the KEK a rotation moves to; in effect only once that rotation's <see cref="KekRotated"/> record follows.</summary>
+    DekRewrapped = 5,
+
+    /// <summary>Plain: the tenant's KEK changed; commits the rotation's <see cref="DekRewrapped"/> records.</summary>
+    KekRotated = 6,
+
     /// <summary>Encrypted: a batch of upserts and deletes to a collection's active segment.</summary>
     WalBatch = 16,
 }

@@ -2,6 +2,7 @@ using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
+using VecVault.Engine.Tenants;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
@@ -13,18 +14,20 @@ internal sealed partial class Collection
     /// <summary>True when recovery found a record of this collection that failed an integrity check.</summary>
     public bool IsQuarantined => _quarantine is not null;
 
-    /// <summary>Replays a segment descriptor: unwraps its DEK through the HSM.</summary>
-    public void RecoverSegment(SegmentRecord descriptor)
+    /// <summary>Replays a segment descriptor: unwraps its DEK, as <paramref name="wrapping"/> stores it, through the HSM.</summary>
+    public void RecoverSegment(SegmentRecord descriptor, DekWrapping wrapping)
     {
         if (descriptor.SegmentId != _nextSegmentId)
         {
             throw new VecVaultException(ErrorCode.DataLoss, $"segment {descriptor.SegmentId} is out of order (expected {_nextSegmentId})");
         }
 
-        var context = DekContext.Encode(_tenant.Id, Id, descriptor.SegmentId, descriptor.DekId, _tenant.Kek, descriptor.KekVersion, ConfigDigest);
-        var key = new DataKey(_tenant.Keys.Unwrap(_tenant.Kek, descriptor.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
+        var context = DekContext.Encode(_tenant.Id, Id, descriptor.SegmentId, descriptor.DekId, wrapping.Kek, wrapping.KekVersion, ConfigDigest);
+        var started = _tenant.Time.GetTimestamp();
+        var key = new DataKey(_tenant.Keys.Unwrap(wrapping.Kek, wrapping.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
+        var hsm = _tenant.Time.GetElapsedTime(started);
         _segments[descriptor.SegmentId] = new Segment(descriptor.SegmentId, key);
-        _tenant.Audit.Write("unwrap", _tenant.Id.Value, AuditDetails(descriptor.SegmentId, descriptor.DekId));
+        _tenant.Audit.Write("unwrap", _tenant.Id.Value, KeyAudit.Segment(Name, descriptor.SegmentId, descriptor.DekId, wrapping.Kek, hsm));
         _nextSegmentId = descriptor.SegmentId + 1;
     }
 

@@ -5,6 +5,7 @@ using VecVault.Core.Ids;
 using VecVault.Core.Points;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
+using VecVault.Engine.Tenants;
 using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
@@ -148,23 +149,34 @@ internal sealed partial class Collection
         }
     }
 
-    /// <summary>Opens a segment under a fresh DEK, wrapped by the tenant's KEK, and makes its descriptor durable.</summary>
+    /// <summary>
+    /// Opens a segment under a fresh DEK, wrapped by the tenant's KEK, and makes its descriptor durable. Holds the
+    /// tenant's KEK gate, so a rotation never misses the segment and the DEK is wrapped under the KEK in effect.
+    /// </summary>
     private async Task<Segment> OpenSegmentAsync(CancellationToken cancellationToken)
     {
         var id = _nextSegmentId;
         var key = DataKey.Generate();
+        await _tenant.KekGate.WaitAsync(cancellationToken);
         try
         {
-            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, _tenant.Kek, _tenant.KekVersion, ConfigDigest);
-            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(_tenant.Kek, key.Key, context), cancellationToken);
-            var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, _tenant.KekVersion);
+            var (kek, version) = (_tenant.Kek, _tenant.KekVersion);
+            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, kek, version, ConfigDigest);
+            var started = _tenant.Time.GetTimestamp();
+            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(kek, key.Key, context), cancellationToken);
+            var hsm = _tenant.Time.GetElapsedTime(started);
+            var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version);
             await _tenant.Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
-            _tenant.Audit.Write("wrap", _tenant.Id.Value, AuditDetails(id, key.Id));
+            _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, kek, hsm));
         }
         catch
         {
             key.Dispose();
             throw;
+        }
+        finally
+        {
+            _tenant.KekGate.Release();
         }
 
         _nextSegmentId = id + 1;

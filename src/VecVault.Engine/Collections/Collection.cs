@@ -143,15 +143,6 @@ internal sealed partial class Collection : IDisposable
         return true;
     }
 
-    /// <summary>What the audit log records of a key operation on a segment: no secret, only ids and the KEK reference.</summary>
-    private KeyValuePair<string, string>[] AuditDetails(ulong segment, byte[] dekId) =>
-    [
-        new("collection", Name),
-        new("segment", segment.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        new("dek_id", Convert.ToHexStringLower(dekId)),
-        new("kek", _tenant.Kek.ToString()),
-    ];
-
     /// <summary>The vector as stored: a copy, normalised for cosine.</summary>
     private float[] Prepare(ReadOnlySpan<float> vector)
     {

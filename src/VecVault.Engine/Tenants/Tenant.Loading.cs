@@ -48,11 +48,16 @@ internal sealed partial class Tenant
         var byId = new Dictionary<ulong, Collection>();
         try
         {
+            // First the key records, so every DEK is unwrapped under the wrapping in effect (a rotated-away KEK may be destroyed).
+            var ledger = KeyLedger.Read(_record, Log.ReadAll().Skip(1));
+            _kek = ledger.Kek;
+            _kekVersion = ledger.KekVersion;
+
             // Fails fast when the key is unusable, and lets the adapter cache what it needs (an RSA public key).
             Keys.Check(Kek);
             foreach (var record in Log.ReadAll().Skip(1))
             {
-                Replay(record, byId);
+                Replay(record, byId, ledger);
             }
         }
         catch (VecVaultException e)
@@ -91,7 +96,7 @@ internal sealed partial class Tenant
         State = state;
     }
 
-    private void Replay(LogRecord record, Dictionary<ulong, Collection> byId)
+    private void Replay(LogRecord record, Dictionary<ulong, Collection> byId, KeyLedger ledger)
     {
         if (!RecordHeader.TryRead(record.Bytes, out var header))
         {
@@ -126,7 +131,7 @@ internal sealed partial class Tenant
                 {
                     if (header.Kind == RecordKind.SegmentOpened)
                     {
-                        owner.RecoverSegment(RecordCodec.Decode<SegmentRecord>(record.Bytes));
+                        owner.RecoverSegment(RecordCodec.Decode<SegmentRecord>(record.Bytes), ledger.WrappingOf(header.CollectionId, header.SegmentId));
                     }
                     else
                     {
@@ -138,6 +143,9 @@ internal sealed partial class Tenant
                     owner.Quarantine($"segment {header.SegmentId}: {e.Message}");
                 }
 
+                break;
+            case RecordKind.DekRewrapped or RecordKind.KekRotated:
+                // Read by the key ledger.
                 break;
             default:
                 throw new VecVaultException(ErrorCode.DataLoss, $"record at {record.Address} of tenant '{Id}' has unexpected kind {header.Kind}");

@@ -24,9 +24,11 @@ internal sealed partial class Tenant : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Collection> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _catalogGate = new(1, 1);
-    private readonly TenantRecord _record;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly TenantRecord _record;
+    private KekReference _kek;
+    private uint _kekVersion;
     private ulong _nextCollectionId = 1;
     private volatile VecVaultException? _denial;
     private bool _loaded;
@@ -36,6 +38,8 @@ internal sealed partial class Tenant : IAsyncDisposable
     {
         Audit = audit;
         _record = record;
+        _kek = record.Kek;
+        _kekVersion = record.KekVersion;
         Id = TenantId.Parse(record.TenantId);
         Log = log;
         Keys = keys;
@@ -49,12 +53,20 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public IKekService Keys { get; }
 
+    /// <summary>The clock of the tenant's timers and measurements.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>The audit log every key operation of the tenant is written to.</summary>
     public AuditLog Audit { get; }
 
-    public KekReference Kek => _record.Kek;
+    /// <summary>The KEK the tenant is bound to now (changed by a rotation). Read it under <see cref="KekGate"/> to wrap a new DEK.</summary>
+    public KekReference Kek => _kek;
 
-    public uint KekVersion => _record.KekVersion;
+    /// <summary>The current KEK version: 1 at creation, plus one per rotation. Part of every DEK's context.</summary>
+    public uint KekVersion => _kekVersion;
+
+    /// <summary>Held while a DEK is wrapped and its descriptor appended, and for the whole of a KEK rotation, so every segment's DEK is wrapped under the KEK in effect.</summary>
+    public SemaphoreSlim KekGate { get; } = new(1, 1);
 
     /// <summary>The state the last key check or load left the tenant in.</summary>
     public TenantState State { get; private set; } = TenantState.Active;
@@ -80,8 +92,8 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public TenantInfo Info() => new(
         Id,
-        _record.Kek,
-        _record.KekVersion,
+        _kek,
+        _kekVersion,
         State,
         _record.OutagePolicy,
         TimeSpan.FromMilliseconds(_record.OutageGraceMilliseconds),

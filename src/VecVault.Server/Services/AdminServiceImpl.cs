@@ -97,6 +97,14 @@ public sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override async Task<RotateTenantKeyResponse> RotateTenantKey(RotateTenantKeyRequest request, ServerCallContext context)
+    {
+        var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+        var (version, rewrapped) = await engine.RotateTenantKeyAsync(tenant, TenantMapping.ToCore(request.NewKek, "new_kek"), context.CancellationToken);
+        return new RotateTenantKeyResponse { KekVersion = version, RewrappedDeks = (ulong)rewrapped };
+    }
+
+    /// <inheritdoc />
     public override async Task<ShredTenantResponse> ShredTenant(ShredTenantRequest request, ServerCallContext context)
     {
         var tenant = TenantId.Parse(request.TenantId, "tenant_id");

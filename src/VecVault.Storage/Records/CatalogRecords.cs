@@ -31,3 +31,23 @@ public sealed record SegmentRecord(ulong CollectionId, ulong SegmentId, byte[] D
 /// <summary>A collection was deleted.</summary>
 /// <param name="CollectionId">The deleted collection.</param>
 public sealed record CollectionDeletedRecord(ulong CollectionId);
+
+/// <summary>
+/// A segment's DEK wrapped again under the KEK a rotation moves to. Written before the rotation's
+/// <see cref="KekRotatedRecord"/>, and in effect only once that record is durable: a rotation cut short leaves
+/// every segment under its old wrapping.
+/// </summary>
+/// <param name="RotationId">The rotation this wrapping belongs to.</param>
+/// <param name="CollectionId">Owning collection.</param>
+/// <param name="SegmentId">The segment.</param>
+/// <param name="WrappedDek">The segment's DEK wrapped under the new KEK, bound to the new DEK context.</param>
+/// <param name="KekVersion">The new KEK version.</param>
+public sealed record DekRewrappedRecord(Guid RotationId, ulong CollectionId, ulong SegmentId, byte[] WrappedDek, uint KekVersion);
+
+/// <summary>The tenant's KEK changed: from here on the tenant is bound to <paramref name="Kek"/>, and every DEK to its rewrapping.</summary>
+/// <param name="RotationId">The rotation whose <see cref="DekRewrappedRecord"/>s this record puts in effect.</param>
+/// <param name="Kek">The new KEK.</param>
+/// <param name="KekVersion">The new KEK version (the previous one plus one).</param>
+/// <param name="RewrappedDeks">How many DEKs the rotation rewrapped; recovery checks it.</param>
+/// <param name="RotatedAt">When the rotation completed.</param>
+public sealed record KekRotatedRecord(Guid RotationId, KekReference Kek, uint KekVersion, int RewrappedDeks, DateTimeOffset RotatedAt);
