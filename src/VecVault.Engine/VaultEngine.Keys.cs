@@ -35,6 +35,24 @@ public sealed partial class VaultEngine
         }
     }
 
+    /// <summary>
+    /// Rotates data keys: re-encrypts the data of one collection (every collection when <paramref name="collection"/>
+    /// is null) under fresh DEKs by rewriting the tenant's log, and deletes the old log.
+    /// </summary>
+    /// <returns>How many segments were re-encrypted.</returns>
+    public async Task<int> RotateDataKeysAsync(TenantId id, string? collection, CancellationToken cancellationToken)
+    {
+        await _tenantGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await FindTenant(id).RotateDataKeysAsync(collection, cancellationToken);
+        }
+        finally
+        {
+            _tenantGate.Release();
+        }
+    }
+
     /// <summary>Checks every tenant's KEK in its HSM now, in parallel, and acts on each answer (revoke, deny, serve again).</summary>
     public Task CheckKeysAsync() =>
         Task.WhenAll(_tenants.Values.Select(tenant => Task.Run(tenant.CheckKey)));

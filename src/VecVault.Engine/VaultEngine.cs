@@ -47,6 +47,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
         var engine = new VaultEngine(options, keys, audit, logger, time);
         Directory.CreateDirectory(engine.TenantsDirectory);
         engine._directoryLock = LockDataDirectory(options.DataDirectory);
+        Storage.Log.LogRewrite.RecoverInterrupted(engine.TenantsDirectory);
         foreach (var directory in Directory.EnumerateDirectories(engine.TenantsDirectory).Order(StringComparer.Ordinal))
         {
             if (!TenantId.TryParse(Path.GetFileName(directory), out var id))
@@ -146,8 +147,13 @@ public sealed partial class VaultEngine : IAsyncDisposable
             _tenants.TryRemove(id, out _);
             await tenant.DisposeAsync();
             var directory = Path.Combine(TenantsDirectory, id.Value);
-            var bytes = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(file => new FileInfo(file).Length);
-            Directory.Delete(directory, recursive: true);
+            var directories = Storage.Log.LogRewrite.Leftovers(directory).Append(directory).ToList();
+            var bytes = directories.SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories)).Sum(file => new FileInfo(file).Length);
+            foreach (var removed in directories)
+            {
+                Directory.Delete(removed, recursive: true);
+            }
+
             LogTenantShredded(_logger, id.Value, bytes, destroyKek);
             _audit.Write("shred", id.Value, [new("kek", tenant.Kek.ToString()), new("kek_destroyed", destroyKek ? "true" : "false"), new("deleted_bytes", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
             return (bytes, destroyKek);

@@ -1,66 +1,13 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using VecVault.Core.Collections;
 using VecVault.Core.Errors;
-using VecVault.Core.Ids;
 using VecVault.Core.Keys;
-using VecVault.Core.Points;
 using VecVault.Core.Tenants;
-using VecVault.Crypto.Audit;
-using VecVault.Crypto.Keys;
-using VecVault.Crypto.Pkcs11;
-using VecVault.Memory.Locked;
-using VecVault.TestSupport;
 using Xunit.Abstractions;
 
 namespace VecVault.Engine.Tests;
 
 /// <summary>KEK rotation (threat row 5) over a real SoftHSM2 token: rewrap only, atomic, across restarts, crash-safe.</summary>
-public sealed class KekRotationTests : IAsyncLifetime
+public sealed class KekRotationTests(ITestOutputHelper output) : RotationFixture(output)
 {
-    private static readonly TenantId Acme = TenantId.Parse("acme");
-    private readonly string _data = Path.Combine(Path.GetTempPath(), $"vecvault-rotation-{Guid.NewGuid():N}");
-    private readonly ITestOutputHelper _output;
-    private readonly SoftHsmToken _token;
-    private readonly Pkcs11KekService _hsm;
-    private readonly AuditLog _audit;
-    private readonly KekReference _first;
-    private VaultEngine _engine = null!;
-
-    public KekRotationTests(ITestOutputHelper output)
-    {
-        _output = output;
-        SoftHsm.EnsureInitialised();
-        _token = SoftHsm.CreateToken();
-        _token.CreateAesKey("kek-1", "01");
-        _first = new KekReference(KeyModel.AesGcm, _token.Label, "kek-1");
-        _audit = new AuditLog(_data + "-audit.log", TimeProvider.System);
-        _hsm = new Pkcs11KekService(new Pkcs11Options { ModulePath = SoftHsm.ModulePath, PinProvider = _ => _token.Pin }, NullLogger<Pkcs11KekService>.Instance);
-    }
-
-    public async Task InitializeAsync()
-    {
-        _engine = Open(_data, _hsm);
-        await _engine.CreateTenantAsync(new TenantSpec(Acme, _first, OutagePolicy.ServeWarm, TimeSpan.FromMinutes(1)), default);
-        await _engine.CreateCollectionAsync(Acme, "a", new CollectionConfig(4, Metric.L2), default);
-        await _engine.CreateCollectionAsync(Acme, "b", new CollectionConfig(4, Metric.Cosine), default);
-
-        // Three runs, so each collection has three segments (each run writes to a fresh one).
-        for (var run = 0; run < 3; run++)
-        {
-            await WriteAsync(_engine, run * 100, 100);
-            await RestartAsync();
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _audit.Dispose();
-        Assert.True(AuditLog.Verify(_audit.Path).Valid);
-        File.Delete(_audit.Path);
-        Directory.Delete(_data, recursive: true);
-    }
-
     [Fact]
     public async Task Rotation_rewraps_every_dek_survives_restarts_and_outlives_the_old_keks()
     {
@@ -119,20 +66,11 @@ public sealed class KekRotationTests : IAsyncLifetime
 
         // Every HSM call for the new KEK during the rotation copies the data directory as a crash would leave it:
         // before anything is written, after each rewrapped DEK is durable, and before the switch.
-        var crashes = new List<string>();
-        var snapshotting = new CrashingKeys(_hsm, second, () =>
-        {
-            var copy = $"{_data}-crash-{crashes.Count}";
-            CrashSnapshot.Copy(_data, copy);
-            crashes.Add(copy);
-        });
-        _engine = Open(_data, snapshotting);
+        _engine = Open(_data, new CrashingKeys(_hsm, second, () => CrashCopy(_data)));
         await _engine.RotateTenantKeyAsync(Acme, second, default);
-        var completed = $"{_data}-crash-{crashes.Count}";
-        CrashSnapshot.Copy(_data, completed);
-        crashes.Add(completed);
+        CrashCopy(_data);
         await _engine.DisposeAsync();
-
+        var crashes = _crashes.ToList();
         try
         {
             // 6 segments: a check, 6 rewraps, a check before the switch, and the completed rotation.
@@ -167,67 +105,8 @@ public sealed class KekRotationTests : IAsyncLifetime
         }
         finally
         {
-            foreach (var crash in crashes)
-            {
-                Directory.Delete(crash, recursive: true);
-            }
-
             _engine = Open(_data, _hsm);
         }
     }
 
-    private VaultEngine Open(string data, IKekService keys) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = data, KeyCheckInterval = TimeSpan.Zero }, keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
-
-    private async Task RestartAsync()
-    {
-        await _engine.DisposeAsync();
-        _engine = Open(_data, _hsm);
-    }
-
-    private static async Task WriteAsync(VaultEngine engine, int first, int count)
-    {
-        foreach (var collection in new[] { "a", "b" })
-        {
-            var points = Enumerable.Range(first, count)
-                .Select(i => new Point(PointId.FromNumber((ulong)i), new float[] { i, i % 7, 1, -i }, null))
-                .ToList();
-            await engine.UpsertAsync(Acme, collection, points, default);
-        }
-    }
-
-    /// <summary>Every point of both collections, as a comparable string.</summary>
-    private static string Snapshot(VaultEngine engine) => string.Join("\n", new[] { "a", "b" }.Select(collection =>
-    {
-        var (points, _) = engine.Scroll(Acme, collection, null, 10_000, withPayload: false, withVectors: true);
-        return $"{collection}: " + string.Join(";", points.Select(p => $"{p.Id}={string.Join(",", p.Vector.ToArray())}"));
-    }));
-
-    /// <summary>Runs <paramref name="crash"/> at every wrap and check under <paramref name="newKek"/>, then lets the real HSM answer.</summary>
-    private sealed class CrashingKeys(IKekService inner, KekReference newKek, Action crash) : IKekService
-    {
-        public byte[] Wrap(KekReference kek, ReadOnlySpan<byte> dek, ReadOnlySpan<byte> context)
-        {
-            if (kek == newKek)
-            {
-                crash();
-            }
-
-            return inner.Wrap(kek, dek, context);
-        }
-
-        public LockedBuffer Unwrap(KekReference kek, ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> context) => inner.Unwrap(kek, wrapped, context);
-
-        public void Check(KekReference kek)
-        {
-            if (kek == newKek)
-            {
-                crash();
-            }
-
-            inner.Check(kek);
-        }
-
-        public int Destroy(KekReference kek) => inner.Destroy(kek);
-    }
 }

@@ -17,9 +17,10 @@ internal sealed partial class Collection
     /// <summary>Replays a segment descriptor: unwraps its DEK, as <paramref name="wrapping"/> stores it, through the HSM.</summary>
     public void RecoverSegment(SegmentRecord descriptor, DekWrapping wrapping)
     {
-        if (descriptor.SegmentId != _nextSegmentId)
+        // Increasing, not contiguous: a rewritten log keeps only the segments it wrote.
+        if (descriptor.SegmentId < _nextSegmentId)
         {
-            throw new VecVaultException(ErrorCode.DataLoss, $"segment {descriptor.SegmentId} is out of order (expected {_nextSegmentId})");
+            throw new VecVaultException(ErrorCode.DataLoss, $"segment {descriptor.SegmentId} is out of order (expected {_nextSegmentId} or later)");
         }
 
         var context = DekContext.Encode(_tenant.Id, Id, descriptor.SegmentId, descriptor.DekId, wrapping.Kek, wrapping.KekVersion, ConfigDigest);

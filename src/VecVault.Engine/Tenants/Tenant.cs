@@ -26,10 +26,10 @@ internal sealed partial class Tenant : IAsyncDisposable
     private readonly SemaphoreSlim _catalogGate = new(1, 1);
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly TenantRecord _record;
+    private TenantRecord _record;
     private KekReference _kek;
     private uint _kekVersion;
-    private ulong _nextCollectionId = 1;
+    private ulong _nextCollectionId;
     private volatile VecVaultException? _denial;
     private bool _loaded;
     private long? _outageSince;
@@ -40,6 +40,7 @@ internal sealed partial class Tenant : IAsyncDisposable
         _record = record;
         _kek = record.Kek;
         _kekVersion = record.KekVersion;
+        _nextCollectionId = record.NextCollectionId;
         Id = TenantId.Parse(record.TenantId);
         Log = log;
         Keys = keys;
@@ -49,7 +50,8 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public TenantId Id { get; }
 
-    public TenantLog Log { get; }
+    /// <summary>The tenant's log; replaced by a rewrite (<see cref="RotateDataKeysAsync"/>) while every write is held.</summary>
+    public TenantLog Log { get; private set; }
 
     public IKekService Keys { get; }
 

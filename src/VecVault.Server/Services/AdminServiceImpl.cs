@@ -105,6 +105,14 @@ public sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override async Task<RotateDataKeysResponse> RotateDataKeys(RotateDataKeysRequest request, ServerCallContext context)
+    {
+        var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+        var rotated = await engine.RotateDataKeysAsync(tenant, request.Collection.Length == 0 ? null : request.Collection, context.CancellationToken);
+        return new RotateDataKeysResponse { RotatedSegments = (ulong)rotated };
+    }
+
+    /// <inheritdoc />
     public override async Task<ShredTenantResponse> ShredTenant(ShredTenantRequest request, ServerCallContext context)
     {
         var tenant = TenantId.Parse(request.TenantId, "tenant_id");

@@ -53,6 +53,9 @@ public sealed partial class TenantLog : IAsyncDisposable
     /// <summary>The log's directory.</summary>
     public string Directory { get; }
 
+    /// <summary>The log's settings.</summary>
+    public TenantLogOptions Options => _options;
+
     /// <summary>Largest record accepted.</summary>
     public int MaxRecordBytes => _options.MaxRecordBytes;
 

@@ -10,7 +10,8 @@ namespace VecVault.Storage.Records;
 /// <param name="OutagePolicy">What requests get while the HSM is unreachable.</param>
 /// <param name="OutageGraceMilliseconds">Grace period for warm serving.</param>
 /// <param name="CreatedAt">Creation time.</param>
-public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVersion, OutagePolicy OutagePolicy, long OutageGraceMilliseconds, DateTimeOffset CreatedAt);
+/// <param name="NextCollectionId">Lowest collection id never used (a rewritten log keeps ids of deleted collections retired).</param>
+public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVersion, OutagePolicy OutagePolicy, long OutageGraceMilliseconds, DateTimeOffset CreatedAt, ulong NextCollectionId = 1);
 
 /// <summary>A collection was created.</summary>
 /// <param name="CollectionId">Id, unique within the tenant's log and never reused.</param>

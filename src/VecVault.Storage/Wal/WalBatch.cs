@@ -15,8 +15,11 @@ namespace VecVault.Storage.Wal;
 /// </summary>
 public static class WalBatch
 {
-    private const byte UpsertKind = 1;
-    private const byte DeleteKind = 2;
+    /// <summary>Op kind of an upsert.</summary>
+    internal const byte UpsertKind = 1;
+
+    /// <summary>Op kind of a delete.</summary>
+    internal const byte DeleteKind = 2;
 
     /// <summary>Splits <paramref name="ops"/> into batches of at most <paramref name="maxBytes"/> encoded bytes each.</summary>
     public static List<byte[]> EncodeChunked(IReadOnlyList<WalOp> ops, int maxBytes)
@@ -108,30 +111,15 @@ public static class WalBatch
     private static byte[] Encode(IReadOnlyList<WalOp> ops, int start, int end, int size)
     {
         var buffer = new byte[size];
-        var span = buffer.AsSpan();
-        var at = 4;
+        var writer = new WalBatchWriter(buffer);
         for (var i = start; i < end; i++)
         {
             var op = ops[i];
-            span[at++] = op.IsDelete ? DeleteKind : UpsertKind;
-            at += op.Id.WriteTo(span[at..]);
-            if (op.IsDelete)
-            {
-                continue;
-            }
-
-            BinaryPrimitives.WriteInt32LittleEndian(span[at..], op.Vector.Length);
-            at += 4;
-            MemoryMarshal.AsBytes(op.Vector.Span).CopyTo(span[at..]);
-            at += op.Vector.Length * sizeof(float);
-            BinaryPrimitives.WriteInt32LittleEndian(span[at..], op.Payload.Length);
-            at += 4;
-            op.Payload.Span.CopyTo(span[at..]);
-            at += op.Payload.Length;
+            _ = op.IsDelete ? writer.TryAddDelete(op.Id) : writer.TryAddUpsert(op.Id, op.Vector.Span, op.Payload.Span);
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(span, end - start);
-        return at == size ? buffer : buffer[..at];
+        var length = writer.Finish().Length;
+        return length == size ? buffer : buffer[..length];
     }
 
     private sealed class Collector : IWalVisitor

@@ -17,6 +17,10 @@ public readonly record struct WalOp(PointId Id, ReadOnlyMemory<float> Vector, Re
     /// <summary>A delete.</summary>
     public static WalOp Delete(PointId id) => new(id, ReadOnlyMemory<float>.Empty, ReadOnlyMemory<byte>.Empty);
 
-    /// <summary>Bytes this op takes in a batch.</summary>
-    public int EncodedLength => 1 + PointId.MaxEncodedLength + (IsDelete ? 0 : 8 + (Vector.Length * sizeof(float)) + Payload.Length);
+    /// <summary>Bytes this op takes in a batch, at most.</summary>
+    public int EncodedLength => IsDelete ? EncodedLengthOf(0, 0) : EncodedLengthOf(Vector.Length, Payload.Length);
+
+    /// <summary>Bytes an op takes in a batch, at most: a delete when <paramref name="dimension"/> is 0.</summary>
+    public static int EncodedLengthOf(int dimension, int payloadLength) =>
+        1 + PointId.MaxEncodedLength + (dimension == 0 ? 0 : 8 + (dimension * sizeof(float)) + payloadLength);
 }

@@ -1,0 +1,135 @@
+using VecVault.Crypto.Keys;
+using VecVault.Crypto.Pages;
+using VecVault.Engine.Tenants;
+using VecVault.Memory.Locked;
+using VecVault.Storage.Log;
+using VecVault.Storage.Records;
+using VecVault.Storage.Wal;
+
+namespace VecVault.Engine.Collections;
+
+// A rewrite (DEK rotation) holds every write of the collection: the write gate, and no write still pending.
+internal sealed partial class Collection
+{
+    /// <summary>Takes the write gate and waits until every write that passed it is applied (or failed).</summary>
+    public async Task HoldWritesAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        Task[] pending;
+        lock (_pending)
+        {
+            pending = [.. _pending.Select(p => p.Applied.Task)];
+        }
+
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A failed write was not applied; its writer has the error.
+        }
+        catch
+        {
+            _writeGate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Releases what <see cref="HoldWritesAsync"/> took.</summary>
+    public void ReleaseWrites() => _writeGate.Release();
+
+    /// <summary>
+    /// Writes the collection's live points into <paramref name="target"/> as one fresh segment under a fresh DEK,
+    /// wrapped under the tenant's KEK in effect. The plaintext is encoded in locked memory and sealed batch by batch.
+    /// The caller holds writes and the tenant's KEK gate. Returns the new segment, to install once the log is swapped.
+    /// </summary>
+    public async Task<Segment> RewriteAsync(TenantLog target, CancellationToken cancellationToken)
+    {
+        var id = _nextSegmentId;
+        var key = DataKey.Generate();
+        var segment = new Segment(id, key);
+        try
+        {
+            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, _tenant.Kek, _tenant.KekVersion, ConfigDigest);
+            var started = _tenant.Time.GetTimestamp();
+            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(_tenant.Kek, key.Key, context), cancellationToken);
+            var hsm = _tenant.Time.GetElapsedTime(started);
+            await target.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, _tenant.KekVersion)), cancellationToken);
+            _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, _tenant.Kek, hsm));
+            await Task.WhenAll(SealLivePoints(segment, target));
+            return segment;
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Seals every live point into WAL batches under <paramref name="segment"/> and enqueues them; returns their commits.</summary>
+    private List<Task<long>> SealLivePoints(Segment segment, TenantLog target)
+    {
+        var appends = new List<Task<long>>();
+        using var scratch = LockedBuffer.Allocate(target.MaxRecordBytes - PageCipher.Overhead);
+        _state.EnterReadLock();
+        try
+        {
+            ThrowIfUnavailable();
+            var writer = new WalBatchWriter(scratch.Span);
+            foreach (var (pointId, slot) in _slotById.OrderBy(entry => entry.Value))
+            {
+                var payload = _payloads[slot];
+                if (writer.TryAddUpsert(pointId, _vectors.Get(slot), payload))
+                {
+                    continue;
+                }
+
+                appends.Add(Seal(writer.Finish()));
+                writer.Reset();
+                if (!writer.TryAddUpsert(pointId, _vectors.Get(slot), payload))
+                {
+                    throw new InvalidOperationException("a stored point does not fit in a WAL record");
+                }
+            }
+
+            if (writer.Count > 0)
+            {
+                appends.Add(Seal(writer.Finish()));
+            }
+        }
+        finally
+        {
+            _state.ExitReadLock();
+            scratch.Span.Clear();
+        }
+
+        return appends;
+
+        // Enqueued at once (the append is synchronous up to its commit), so ciphertext does not pile up in memory.
+        Task<long> Seal(ReadOnlySpan<byte> batch) =>
+            target.AppendAsync(PageCipher.Seal(segment.Key, _tenant.Id, new RecordHeader(RecordKind.WalBatch, Id, segment.Id, segment.NextSequence()), batch), CancellationToken.None);
+    }
+
+    /// <summary>Makes <paramref name="segment"/> the collection's only segment once the rewritten log is in place; zeroes the DEKs it replaces.</summary>
+    public void InstallRewrite(Segment segment)
+    {
+        _state.EnterWriteLock();
+        try
+        {
+            foreach (var old in _segments.Values)
+            {
+                old.Dispose();
+            }
+
+            _segments.Clear();
+            _segments[segment.Id] = segment;
+            _active = segment;
+            _nextSegmentId = segment.Id + 1;
+        }
+        finally
+        {
+            _state.ExitWriteLock();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using VecVault.Core.Errors;
+using VecVault.Crypto.Pages;
+using VecVault.Engine.Collections;
+using VecVault.Storage.Log;
+using VecVault.Storage.Records;
+
+namespace VecVault.Engine.Tenants;
+
+internal sealed partial class Tenant
+{
+    /// <summary>
+    /// DEK rotation: rewrites the tenant's log so the data of <paramref name="collectionName"/> (every collection when
+    /// null) is re-encrypted under fresh DEKs, one fresh segment per collection. The old log, with every record and
+    /// wrapped DEK of the rotated-away keys, deleted points and replaced versions, is then deleted: a leaked old DEK
+    /// opens nothing that is still stored. Other collections' records are copied as they are (ciphertext). Writes wait
+    /// while it runs; reads go on.
+    /// </summary>
+    /// <returns>How many segments were re-encrypted under fresh DEKs.</returns>
+    public async Task<int> RotateDataKeysAsync(string? collectionName, CancellationToken cancellationToken)
+    {
+        ThrowIfDenied();
+        await _catalogGate.WaitAsync(cancellationToken);
+        var held = new List<Collection>();
+        try
+        {
+            ThrowIfDenied();
+            var rotate = collectionName is null ? [.. _collections.Values.Where(c => !c.IsQuarantined)] : new List<Collection> { GetCollection(collectionName) };
+            if (rotate.FirstOrDefault(c => c.IsQuarantined) is { } quarantined)
+            {
+                throw new VecVaultException(ErrorCode.DataLoss, $"collection '{quarantined.Name}' is quarantined; its data cannot be re-encrypted", "collection");
+            }
+
+            // Writers take their write gate before the KEK gate (to open a segment): the same order here.
+            foreach (var collection in _collections.Values.OrderBy(c => c.Id))
+            {
+                await collection.HoldWritesAsync(cancellationToken);
+                held.Add(collection);
+            }
+
+            await KekGate.WaitAsync(cancellationToken);
+            try
+            {
+                return await RewriteLogAsync(rotate, cancellationToken);
+            }
+            finally
+            {
+                KekGate.Release();
+            }
+        }
+        finally
+        {
+            foreach (var collection in held)
+            {
+                collection.ReleaseWrites();
+            }
+
+            _catalogGate.Release();
+        }
+    }
+
+    private async Task<int> RewriteLogAsync(List<Collection> rotate, CancellationToken cancellationToken)
+    {
+        var ledger = KeyLedger.Read(_record, Log.ReadAll().Skip(1));
+        var rotatedSegments = ledger.Segments.Count(s => rotate.Any(c => c.Id == s.Collection.CollectionId));
+        var directory = Log.Directory;
+        var target = LogRewrite.RewriteDirectory(directory);
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        var record = _record with { Kek = _kek, KekVersion = _kekVersion, NextCollectionId = _nextCollectionId };
+        var rewritten = new Dictionary<Collection, Segment>();
+        var log = TenantLog.Open(target, Log.Options, _logger);
+        try
+        {
+            // Enqueued in order and committed together: the log is not live until it is complete.
+            var appends = new List<Task<long>> { log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.TenantCreated, 0, 0, 0), record), cancellationToken) };
+            foreach (var collection in _collections.Values.OrderBy(c => c.Id))
+            {
+                var created = new CollectionRecord(collection.Id, collection.Name, collection.Config.Dimension, collection.Config.Metric);
+                appends.Add(log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.CollectionCreated, collection.Id, 0, 0), created), cancellationToken));
+            }
+
+            appends.AddRange(CopyRecords(log, ledger, [.. _collections.Values.Except(rotate).Select(c => c.Id)], cancellationToken));
+            await Task.WhenAll(appends);
+            foreach (var collection in rotate)
+            {
+                rewritten[collection] = await collection.RewriteAsync(log, cancellationToken);
+            }
+
+            await log.DisposeAsync();
+        }
+        catch
+        {
+            await log.DisposeAsync();
+            Directory.Delete(target, recursive: true);
+            foreach (var segment in rewritten.Values)
+            {
+                segment.Dispose();
+            }
+
+            throw;
+        }
+
+        await SwapLogAsync(directory);
+        _record = record;
+        foreach (var (collection, segment) in rewritten)
+        {
+            collection.InstallRewrite(segment);
+        }
+
+        LogDataKeysRotated(_logger, Id.Value, rotatedSegments, rotate.Count);
+        Audit.Write("deks-rotated", Id.Value,
+        [
+            new("collections", string.Join(",", rotate.Select(c => c.Name))),
+            new("rotated_segments", rotatedSegments.ToString(CultureInfo.InvariantCulture)),
+            new("kek", _kek.ToString()),
+        ]);
+        return rotatedSegments;
+    }
+
+    /// <summary>Copies the segment descriptors (with the wrapping in effect) and WAL records of the given collections, as ciphertext.</summary>
+    private IEnumerable<Task<long>> CopyRecords(TenantLog target, KeyLedger ledger, HashSet<ulong> collections, CancellationToken cancellationToken)
+    {
+        if (collections.Count == 0)
+        {
+            yield break;
+        }
+
+        foreach (var record in Log.ReadAll().Skip(1))
+        {
+            if (!RecordHeader.TryRead(record.Bytes, out var header) || !collections.Contains(header.CollectionId))
+            {
+                continue;
+            }
+
+            if (header.Kind == RecordKind.SegmentOpened)
+            {
+                var wrapping = ledger.WrappingOf(header.CollectionId, header.SegmentId);
+                var descriptor = RecordCodec.Decode<SegmentRecord>(record.Bytes) with { WrappedDek = wrapping.WrappedDek, KekVersion = wrapping.KekVersion };
+                yield return target.AppendAsync(RecordCodec.Encode(header, descriptor), cancellationToken);
+            }
+            else if (header.Kind == RecordKind.WalBatch)
+            {
+                yield return target.AppendAsync(record.Bytes, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Closes the live log, puts the rewrite in its place and opens it. If that fails the tenant is denied: its log is not open.</summary>
+    private async Task SwapLogAsync(string directory)
+    {
+        await Log.DisposeAsync();
+        try
+        {
+            LogRewrite.Replace(directory);
+            Log = TenantLog.Open(directory, Log.Options, _logger);
+        }
+        catch (Exception e)
+        {
+            Deny(new VecVaultException(ErrorCode.Internal, "the tenant's log could not be reopened after a rewrite; restart the server"), State);
+            LogSwapFailed(_logger, e, Id.Value);
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Information, Message = "Tenant {Tenant} rotated its data keys: {Segments} segments of {Collections} collections re-encrypted, old log deleted")]
+    private static partial void LogDataKeysRotated(ILogger logger, string tenant, int segments, int collections);
+
+    [LoggerMessage(EventId = 4206, Level = LogLevel.Critical, Message = "Tenant {Tenant}: its log could not be reopened after a rewrite")]
+    private static partial void LogSwapFailed(ILogger logger, Exception exception, string tenant);
+}
