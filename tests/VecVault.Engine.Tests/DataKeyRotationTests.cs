@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using VecVault.Core.Ids;
 using VecVault.Core.Keys;
+using VecVault.Core.Points;
 using VecVault.Core.Tenants;
 using Xunit.Abstractions;
 
@@ -107,6 +108,48 @@ public sealed partial class DataKeyRotationTests(ITestOutputHelper output) : Rot
         }
 
         _output.WriteLine($"crash states: {states.Count}; whole: {states.Count} of {states.Count}");
+    }
+
+    [Fact]
+    public async Task Writes_and_reads_during_rotations_are_neither_lost_nor_wrong()
+    {
+        _token.CreateAesKey("kek-2", "02");
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            for (var i = 1000 + (w * 100_000); !stop.IsCancellationRequested; i++)
+            {
+                await _engine.UpsertAsync(Acme, "a", [new Point(PointId.FromNumber((ulong)i), new float[] { i, 0, 0, 0 }, null)], default);
+                acknowledged.Add(i);
+            }
+        })).ToList();
+        var reads = 0;
+        var reader = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Assert.Equal(PointId.FromNumber(7), _engine.Search(Acme, "a", new SearchQuery(new float[] { 7, 0, 1, -7 }, 1, false, false)).Single().Id);
+                reads++;
+                await Task.Yield();
+            }
+        });
+
+        await Task.Delay(100);
+        var before = acknowledged.Count;
+        await _engine.RotateDataKeysAsync(Acme, null, default);
+        await _engine.RotateTenantKeyAsync(Acme, new KekReference(KeyModel.AesGcm, _token.Label, "kek-2"), default);
+        await _engine.RotateDataKeysAsync(Acme, "a", default);
+        var during = acknowledged.Count - before;
+        await Task.Delay(100);
+        await stop.CancelAsync();
+        await Task.WhenAll([.. writers, reader]);
+
+        await RestartAsync();
+        var ids = _engine.Get(Acme, "a", [.. acknowledged.Select(i => PointId.FromNumber((ulong)i))], withPayload: false, withVectors: true);
+        Assert.Equal(acknowledged.Count, ids.Count);
+        Assert.All(ids, p => Assert.Equal((float)p.Id.Number, p.Vector.Span[0]));
+        _output.WriteLine($"acknowledged: {acknowledged.Count} ({during} while the rotations ran), all present after a restart; searches: {reads}");
     }
 
     /// <summary>A data directory as a crash during the swap leaves it: the tenant's live, rewrite and old directories taken from the snapshots named.</summary>
