@@ -3,32 +3,23 @@ using VecVault.Protocol.V1;
 
 namespace VecVault.Cli.Commands;
 
-/// <summary><c>vecvault tenant create|list</c>.</summary>
+/// <summary><c>vecvault tenant create|list|rotate-key|rotate-data-keys|shred</c>.</summary>
 internal static class TenantCommands
 {
     public static Command Create()
     {
         var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
-        var token = new Option<string>("--token-label") { Description = "Label of the HSM token holding the KEK", Required = true };
-        var key = new Option<string>("--key-label") { Description = "Label of the KEK in the token (the private key for rsa)", Required = true };
-        var model = new Option<string>("--model") { Description = "aes (AES-256 KEK, HSM AES-GCM) or rsa (RSA key pair, local wrap, HSM unwrap)", DefaultValueFactory = _ => "aes" };
-        model.AcceptOnlyFromAmong("aes", "rsa");
-        var oaep = new Option<string>("--oaep-hash") { Description = "RSA-OAEP hash for --model rsa: sha256 (default) or sha1 (SoftHSM2)", DefaultValueFactory = _ => "" };
+        var kek = new KekOptions();
         var policy = new Option<string>("--outage-policy") { Description = "serve-warm (default) or fail-closed", DefaultValueFactory = _ => "serve-warm" };
         policy.AcceptOnlyFromAmong("serve-warm", "fail-closed");
-        var create = new Command("create", "Create a tenant bound to its KEK in the HSM") { id, token, key, model, oaep, policy };
+        var create = new Command("create", "Create a tenant bound to its KEK in the HSM") { id, policy };
+        kek.AddTo(create);
         create.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.CreateTenantAsync(new CreateTenantRequest
             {
                 Id = parse.GetValue(id),
-                Kek = new KekReference
-                {
-                    Model = parse.GetValue(model) == "rsa" ? KeyModel.RsaOaep : KeyModel.AesGcm,
-                    TokenLabel = parse.GetValue(token),
-                    KeyLabel = parse.GetValue(key),
-                    OaepHash = parse.GetValue(oaep) ?? "",
-                },
+                Kek = kek.Read(parse),
                 OutagePolicy = parse.GetValue(policy) == "fail-closed" ? OutagePolicy.FailClosed : OutagePolicy.ServeWarm,
             }, cancellationToken: cancellationToken);
             Console.WriteLine($"created tenant {response.Tenant.Id} bound to {response.Tenant.Kek.TokenLabel}/{response.Tenant.Kek.KeyLabel}");
@@ -40,10 +31,83 @@ internal static class TenantCommands
             var response = await client.Admin.ListTenantsAsync(new ListTenantsRequest(), cancellationToken: cancellationToken);
             foreach (var tenant in response.Tenants)
             {
-                Console.WriteLine($"{tenant.Id}\t{tenant.State}\t{tenant.Kek.Model}\t{tenant.Kek.TokenLabel}/{tenant.Kek.KeyLabel}\tcollections={tenant.CollectionCount}");
+                Console.WriteLine($"{tenant.Id}\t{tenant.State}\t{tenant.Kek.Model}\t{tenant.Kek.TokenLabel}/{tenant.Kek.KeyLabel}\tkek_version={tenant.KekVersion}\tcollections={tenant.CollectionCount}");
             }
         }));
 
-        return new Command("tenant", "Tenants (admin key)") { create, list };
+        return new Command("tenant", "Tenants (admin key)") { create, list, RotateKey(), RotateDataKeys(), Shred() };
+    }
+
+    private static Command RotateKey()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var kek = new KekOptions();
+        var rotate = new Command("rotate-key", "Rewrap every DEK of the tenant under a new KEK (no page is re-encrypted); the old KEK may be destroyed afterwards") { id };
+        kek.AddTo(rotate);
+        rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            var response = await client.Admin.RotateTenantKeyAsync(new RotateTenantKeyRequest { TenantId = parse.GetValue(id), NewKek = kek.Read(parse) }, cancellationToken: cancellationToken);
+            Console.WriteLine($"tenant {parse.GetValue(id)} now uses KEK version {response.KekVersion}: {response.RewrappedDeks} DEKs rewrapped");
+        }));
+        return rotate;
+    }
+
+    private static Command RotateDataKeys()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var collection = new Option<string>("--collection") { Description = "Only this collection (default: all)", DefaultValueFactory = _ => "" };
+        var rotate = new Command("rotate-data-keys", "Re-encrypt the tenant's data under fresh DEKs and delete the old log") { id, collection };
+        rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            var response = await client.Admin.RotateDataKeysAsync(new RotateDataKeysRequest { TenantId = parse.GetValue(id), Collection = parse.GetValue(collection) ?? "" }, cancellationToken: cancellationToken);
+            Console.WriteLine($"tenant {parse.GetValue(id)}: {response.RotatedSegments} segments re-encrypted under fresh DEKs");
+        }));
+        return rotate;
+    }
+
+    private static Command Shred()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var confirm = new Option<string>("--confirm") { Description = "The tenant id again, to confirm", Required = true };
+        var destroy = new Option<bool>("--destroy-kek") { Description = "Also destroy the KEK in the HSM (otherwise the customer destroys it with its own tool)" };
+        var shred = new Command("shred", "Crypto-shred a tenant: zero its keys and pages, remove its files (and destroy its KEK)") { id, confirm, destroy };
+        shred.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            var response = await client.Admin.ShredTenantAsync(new ShredTenantRequest
+            {
+                TenantId = parse.GetValue(id),
+                ConfirmTenantId = parse.GetValue(confirm),
+                DestroyKek = parse.GetValue(destroy),
+            }, cancellationToken: cancellationToken);
+            Console.WriteLine($"shredded tenant {parse.GetValue(id)}: {response.DeletedBytes} bytes of files removed, KEK destroyed: {(response.KekDestroyed ? "yes" : "no")}");
+        }));
+        return shred;
+    }
+
+    /// <summary>The options that name a KEK.</summary>
+    private sealed class KekOptions
+    {
+        private readonly Option<string> _token = new("--token-label") { Description = "Label of the HSM token holding the KEK", Required = true };
+        private readonly Option<string> _key = new("--key-label") { Description = "Label of the KEK in the token (the private key for rsa)", Required = true };
+        private readonly Option<string> _model = new("--model") { Description = "aes (AES-256 KEK, HSM AES-GCM) or rsa (RSA key pair, local wrap, HSM unwrap)", DefaultValueFactory = _ => "aes" };
+        private readonly Option<string> _oaep = new("--oaep-hash") { Description = "RSA-OAEP hash for --model rsa: sha256 (default) or sha1 (SoftHSM2)", DefaultValueFactory = _ => "" };
+
+        public KekOptions() => _model.AcceptOnlyFromAmong("aes", "rsa");
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_token);
+            command.Options.Add(_key);
+            command.Options.Add(_model);
+            command.Options.Add(_oaep);
+        }
+
+        public KekReference Read(ParseResult parse) => new()
+        {
+            Model = parse.GetValue(_model) == "rsa" ? KeyModel.RsaOaep : KeyModel.AesGcm,
+            TokenLabel = parse.GetValue(_token),
+            KeyLabel = parse.GetValue(_key),
+            OaepHash = parse.GetValue(_oaep) ?? "",
+        };
     }
 }
