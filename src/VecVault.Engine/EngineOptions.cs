@@ -17,6 +17,13 @@ public sealed record EngineOptions
     /// </summary>
     public TimeSpan KeyCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a collection's write DEK stays unwrapped while no write uses it. After that it is zeroed, and the next
+    /// write opens a fresh segment under a fresh DEK. (DEKs of stored data are zeroed as soon as it is decrypted.)
+    /// Checked with the keys, so it takes effect within one <see cref="KeyCheckInterval"/> more.
+    /// </summary>
+    public TimeSpan DekTimeToLive { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Allow tenants with the benchmark-only key model <c>none</c> (no BYOK).</summary>
     public bool AllowKeyModelNone { get; init; }
 }

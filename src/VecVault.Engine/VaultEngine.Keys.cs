@@ -57,6 +57,12 @@ public sealed partial class VaultEngine
     public Task CheckKeysAsync() =>
         Task.WhenAll(_tenants.Values.Select(tenant => Task.Run(tenant.CheckKey)));
 
+    /// <summary>Unwrapped DEKs held now, over all tenants: only write DEKs, each until <see cref="EngineOptions.DekTimeToLive"/> of idleness.</summary>
+    public int CachedDeks => _tenants.Values.Sum(t => t.CachedDeks);
+
+    /// <summary>Zeroes every write DEK idle for <see cref="EngineOptions.DekTimeToLive"/> (the key monitor does this each round); returns how many.</summary>
+    public int ExpireIdleDeks() => _tenants.Values.Sum(t => t.ExpireIdleDeks(_options.DekTimeToLive));
+
     private void StartKeyMonitor()
     {
         if (_options.KeyCheckInterval > TimeSpan.Zero)
@@ -75,6 +81,7 @@ public sealed partial class VaultEngine
                 try
                 {
                     await CheckKeysAsync();
+                    ExpireIdleDeks();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -111,6 +111,28 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idle_write_dek_is_zeroed_after_its_time_to_live_and_the_next_write_uses_a_fresh_one()
+    {
+        await _engine.DisposeAsync();
+        _engine = Open(_data, dekTimeToLive: TimeSpan.FromMilliseconds(200));
+        await _engine.UpsertAsync(Acme, "c", [P(1, 1, 1, 1)], default);
+        Assert.Equal(1, _engine.CachedDeks);
+        Assert.Equal(0, _engine.ExpireIdleDeks());
+
+        await Task.Delay(400);
+        Assert.Equal(1, _engine.ExpireIdleDeks());
+        Assert.Equal(0, _engine.CachedDeks);
+        Assert.Equal(1, _engine.Count(Acme, "c"));
+
+        await _engine.UpsertAsync(Acme, "c", [P(2, 2, 2, 2)], default);
+        Assert.Equal((1, 2), (_engine.CachedDeks, _engine.GetCollection(Acme, "c").SegmentCount));
+        await _engine.DisposeAsync();
+        _engine = Open(_data);
+        Assert.Equal(2, _engine.Count(Acme, "c"));
+        Assert.Equal(0, _engine.CachedDeks);
+    }
+
+    [Fact]
     public void A_second_engine_on_the_same_data_directory_is_refused()
     {
         var error = Assert.Throws<VecVaultException>(() => Open(_data));
@@ -135,8 +157,8 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Equal(ErrorCode.NotFound, Assert.Throws<VecVaultException>(() => _engine.Count(other, "c")).Code);
     }
 
-    private VaultEngine Open(string data) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = data }, _keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+    private VaultEngine Open(string data, TimeSpan? dekTimeToLive = null) =>
+        VaultEngine.Open(new EngineOptions { DataDirectory = data, DekTimeToLive = dekTimeToLive ?? TimeSpan.FromMinutes(5) }, _keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 
     private static Point P(ulong id, float x, float y, float z) => new(PointId.FromNumber(id), new[] { x, y, z }, null);
 

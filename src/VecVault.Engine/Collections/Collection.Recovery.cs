@@ -27,7 +27,7 @@ internal sealed partial class Collection
         var started = _tenant.Time.GetTimestamp();
         var key = new DataKey(_tenant.Keys.Unwrap(wrapping.Kek, wrapping.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
         var hsm = _tenant.Time.GetElapsedTime(started);
-        _segments[descriptor.SegmentId] = new Segment(descriptor.SegmentId, key);
+        _segments[descriptor.SegmentId] = new Segment(descriptor.SegmentId, key, _tenant.Time.GetTimestamp());
         _tenant.Audit.Write("unwrap", _tenant.Id.Value, KeyAudit.Segment(Name, descriptor.SegmentId, descriptor.DekId, wrapping.Kek, hsm));
         _nextSegmentId = descriptor.SegmentId + 1;
     }

@@ -48,7 +48,7 @@ internal sealed partial class Collection
     {
         var id = _nextSegmentId;
         var key = DataKey.Generate();
-        var segment = new Segment(id, key);
+        var segment = new Segment(id, key, _tenant.Time.GetTimestamp());
         try
         {
             var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, _tenant.Kek, _tenant.KekVersion, ConfigDigest);
@@ -108,7 +108,7 @@ internal sealed partial class Collection
 
         // Enqueued at once (the append is synchronous up to its commit), so ciphertext does not pile up in memory.
         Task<long> Seal(ReadOnlySpan<byte> batch) =>
-            target.AppendAsync(PageCipher.Seal(segment.Key, _tenant.Id, new RecordHeader(RecordKind.WalBatch, Id, segment.Id, segment.NextSequence()), batch), CancellationToken.None);
+            target.AppendAsync(PageCipher.Seal(segment.Key, _tenant.Id, new RecordHeader(RecordKind.WalBatch, Id, segment.Id, segment.NextSequence(_tenant.Time.GetTimestamp())), batch), CancellationToken.None);
     }
 
     /// <summary>Makes <paramref name="segment"/> the collection's only segment once the rewritten log is in place; zeroes the DEKs it replaces.</summary>

@@ -66,11 +66,12 @@ internal sealed partial class Collection
             ThrowIfUnavailable();
             _active ??= await OpenSegmentAsync(cancellationToken);
             var records = new List<byte[]>(batches.Count);
+            var now = _tenant.Time.GetTimestamp();
             try
             {
                 foreach (var batch in batches)
                 {
-                    var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence());
+                    var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence(now));
                     records.Add(PageCipher.Seal(_active.Key, _tenant.Id, header, batch));
                     CryptographicOperations.ZeroMemory(batch);
                 }
@@ -180,7 +181,7 @@ internal sealed partial class Collection
         }
 
         _nextSegmentId = id + 1;
-        var segment = new Segment(id, key);
+        var segment = new Segment(id, key, _tenant.Time.GetTimestamp());
         _state.EnterWriteLock();
         try
         {

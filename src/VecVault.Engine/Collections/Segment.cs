@@ -3,12 +3,13 @@ using VecVault.Crypto.Keys;
 namespace VecVault.Engine.Collections;
 
 /// <summary>
-/// A segment of a collection as the write path sees it: its id, its DEK and the next record sequence number.
+/// A segment of a collection as the write path sees it: its id, its DEK, the next record sequence number and when
+/// the DEK was last used.
 /// A segment's DEK encrypts only during the server run that opened it: after a restart, writes go to a fresh
 /// segment under a fresh DEK, so a nonce is never reused even if uncommitted ciphertext of the previous run
 /// reached the disk.
 /// </summary>
-internal sealed class Segment(ulong id, DataKey key) : IDisposable
+internal sealed class Segment(ulong id, DataKey key, long now) : IDisposable
 {
     private ulong _nextSequence = 1;
 
@@ -19,8 +20,15 @@ internal sealed class Segment(ulong id, DataKey key) : IDisposable
     /// <summary>Last sequence number accepted during recovery; records must arrive strictly increasing.</summary>
     public ulong LastRecoveredSequence { get; set; }
 
-    /// <summary>Takes the next sequence number. Callers hold the collection's write gate.</summary>
-    public ulong NextSequence() => _nextSequence++;
+    /// <summary>Timestamp (of the tenant's clock) of the DEK's last use.</summary>
+    public long LastUsed { get; private set; } = now;
+
+    /// <summary>Takes the next sequence number and marks the DEK used at <paramref name="now"/>. Callers hold the collection's write gate.</summary>
+    public ulong NextSequence(long now)
+    {
+        LastUsed = now;
+        return _nextSequence++;
+    }
 
     public void Dispose() => Key.Dispose();
 }

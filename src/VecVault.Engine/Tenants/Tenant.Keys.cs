@@ -51,6 +51,12 @@ internal sealed partial class Tenant
         }
     }
 
+    /// <summary>Zeroes every write DEK of the tenant idle for <paramref name="timeToLive"/>; returns how many.</summary>
+    public int ExpireIdleDeks(TimeSpan timeToLive) => _collections.Values.Count(c => c.ExpireIdleDek(timeToLive));
+
+    /// <summary>Unwrapped DEKs the tenant holds now (one per collection being written at most).</summary>
+    public int CachedDeks => _collections.Values.Count(c => c.HoldsDek);
+
     private void OnKeyUsable()
     {
         _outageSince = null;

@@ -75,6 +75,7 @@ public static partial class ServerHost
                 DataDirectory = options.DataDirectory,
                 Log = new TenantLogOptions { Durability = options.Durability },
                 KeyCheckInterval = options.Keys.CheckInterval,
+                DekTimeToLive = options.Keys.DekTimeToLive,
                 AllowKeyModelNone = options.Keys.AllowInsecureKeyModelNone,
             },
             sp.GetRequiredService<KeyModelRouter>(),

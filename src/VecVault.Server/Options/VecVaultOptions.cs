@@ -79,6 +79,9 @@ public sealed class VecVaultOptions
         /// <summary>How often every tenant's KEK is checked in its HSM: a deleted or disabled KEK is acted on
         /// within about this interval plus the HSM's answer time (0.25 s to confirm a key is gone).</summary>
         public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+        /// <summary>How long a collection's write DEK stays unwrapped with no write; then it is zeroed and the next write opens a fresh segment.</summary>
+        public TimeSpan DekTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
     }
 
     /// <summary>Request limits.</summary>

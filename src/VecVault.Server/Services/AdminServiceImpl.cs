@@ -177,6 +177,7 @@ public sealed class AdminServiceImpl(
             HsmUnwraps = (ulong)hsm.Unwraps,
             Simd = status.Simd,
             InsecureKeyModelNoneEnabled = keyModels.NoneEnabled,
+            CachedDeks = (uint)engine.CachedDeks,
         };
         foreach (var tenant in engine.ListTenants())
         {
