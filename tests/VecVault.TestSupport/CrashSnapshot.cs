@@ -11,9 +11,22 @@ public static class CrashSnapshot
         {
             var target = Path.Combine(destination, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var output = File.Create(target);
-            input.CopyTo(output);
+            FileStream input;
+            try
+            {
+                input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted by the writer since it was listed (FasterLog removes outdated commit files): a crash now would not have it either.
+                continue;
+            }
+
+            using (input)
+            using (var output = File.Create(target))
+            {
+                input.CopyTo(output);
+            }
         }
     }
 }
