@@ -8,23 +8,6 @@ namespace VecVault.Index.Tests;
 public sealed class ExactSearchTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(8)]
-    [InlineData(33)]
-    [InlineData(784)]
-    public void L2_kernel_equals_the_scalar_reference(int length)
-    {
-        var random = new Random(length);
-        var a = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 200 - 100)).ToArray();
-        var b = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 200 - 100)).ToArray();
-
-        var expected = DistanceKernels.L2SquaredScalar(a, b);
-        Assert.Equal(expected, DistanceKernels.L2Squared(a, b), expected * 1e-5f);
-        Assert.Equal(0f, DistanceKernels.L2Squared(a, a));
-    }
-
-    [Theory]
     [InlineData(Metric.L2)]
     [InlineData(Metric.Dot)]
     public void Exact_search_returns_the_true_top_k_skipping_dead_slots(Metric metric)
