@@ -97,12 +97,13 @@ public sealed class HnswTests(ITestOutputHelper output)
             while (!stop.IsCancellationRequested)
             {
                 var count = index.Count;
-                var found = index.Search(queries[searches % queries.Length], K, 32, null, results);
+                var query = queries[Volatile.Read(ref searches) % queries.Length];
+                var found = index.Search(query, K, 32, null, results);
                 Assert.True(found >= Math.Min(K, count), $"found {found} with {count} nodes (now {index.Count})");
                 for (var i = 0; i < found; i++)
                 {
                     Assert.InRange(results[i].Node, 0, store.Count - 1);
-                    Assert.Equal(DistanceKernels.L2Squared(queries[searches % queries.Length], store.Get(results[i].Node)), results[i].Distance);
+                    Assert.Equal(DistanceKernels.L2Squared(query, store.Get(results[i].Node)), results[i].Distance);
                     Assert.True(i == 0 || results[i - 1].Distance <= results[i].Distance);
                 }
 
