@@ -10,6 +10,9 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
     /// <summary>Longest vector accepted.</summary>
     public const int MaxDimension = 65_536;
 
+    /// <summary>HNSW parameters.</summary>
+    public HnswConfig Hnsw { get; init; } = HnswConfig.Default;
+
     /// <summary>Throws <see cref="VecVaultException"/> (InvalidArgument) for an unusable configuration.</summary>
     public CollectionConfig Validate(string field = "config")
     {
@@ -23,6 +26,7 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
             throw VecVaultException.Invalid($"{field}.metric", "must be METRIC_COSINE, METRIC_L2 or METRIC_DOT");
         }
 
+        Hnsw.Validate($"{field}.hnsw");
         return this;
     }
 }

@@ -6,4 +6,6 @@ namespace VecVault.Core.Points;
 /// <param name="WithPayload">Return payloads.</param>
 /// <param name="WithVectors">Return stored vectors.</param>
 /// <param name="ScoreThreshold">Drop results worse than this.</param>
-public sealed record SearchQuery(ReadOnlyMemory<float> Vector, int K, bool WithPayload, bool WithVectors, float? ScoreThreshold = null);
+/// <param name="Ef">HNSW candidate list size; null uses the collection's default.</param>
+/// <param name="Exact">Exact (brute force) search instead of the index, for checking recall.</param>
+public sealed record SearchQuery(ReadOnlyMemory<float> Vector, int K, bool WithPayload, bool WithVectors, float? ScoreThreshold = null, int? Ef = null, bool Exact = false);

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using VecVault.Core.Ids;
 using VecVault.Core.Points;
+using VecVault.Index.Distance;
 using VecVault.Index.Exact;
+using VecVault.Index.Hnsw;
 
 namespace VecVault.Engine.Collections;
 
@@ -10,7 +12,10 @@ namespace VecVault.Engine.Collections;
 // exclusive one, so a read sees either all of the data or the denial, never an emptied store.
 internal sealed partial class Collection
 {
-    /// <summary>Exact k-nearest-neighbour search over the collection's live points.</summary>
+    /// <summary>
+    /// k-nearest-neighbour search over the collection's live points: through the HNSW graph with the query's ef (the
+    /// collection's default when it names none), or exact (brute force) when the query asks.
+    /// </summary>
     public IReadOnlyList<ScoredPoint> Search(SearchQuery query)
     {
         VectorValidation.Check(query.Vector.Span, Config.Dimension, "vector");
@@ -19,7 +24,7 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            var hits = ExactSearch.Search(_vectors, Config.Metric, vector, query.K, slot => _live[slot]);
+            var hits = query.Exact ? ExactSearch.Search(_vectors, Config.Metric, vector, query.K, _isLive) : SearchGraph(vector, query);
             var results = new List<ScoredPoint>(hits.Count);
             foreach (var (slot, score) in hits)
             {
@@ -36,6 +41,44 @@ internal sealed partial class Collection
             }
 
             return results;
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+    }
+
+    private List<(int Slot, float Score)> SearchGraph(float[] vector, SearchQuery query)
+    {
+        var found = new Neighbor[query.K];
+        var count = _index.Search(vector, query.K, query.Ef ?? Config.Hnsw.EfSearch, _isLive, found);
+        var hits = new List<(int Slot, float Score)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            hits.Add((found[i].Node, DistanceKernels.ScoreOf(Config.Metric, found[i].Distance)));
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// Inserts every point applied since the last call into the graph. Callers serialise it (the durable-write
+    /// queue, or recovery); it holds the shared lock, so searches run meanwhile and an unload waits for it.
+    /// </summary>
+    private void IndexNewPoints()
+    {
+        _state.EnterReadLock();
+        try
+        {
+            if (_gone is not null)
+            {
+                return;
+            }
+
+            while (_index.Count < _vectors.Count)
+            {
+                _index.Add();
+            }
         }
         finally
         {
@@ -105,7 +148,7 @@ internal sealed partial class Collection
         withPayload ? ParsePayload(_payloads[slot]) : null);
 
     private bool IsWithin(float score, float threshold) =>
-        Index.Distance.DistanceKernels.HigherIsCloser(Config.Metric) ? score >= threshold : score <= threshold;
+        DistanceKernels.HigherIsCloser(Config.Metric) ? score >= threshold : score <= threshold;
 
     private static JsonObject? ParsePayload(byte[]? payload) =>
         payload is null ? null : JsonSerializer.Deserialize<JsonObject>(payload);

@@ -65,11 +65,12 @@ internal sealed partial class Collection
     public void Quarantine(string reason) => _quarantine ??= reason;
 
     /// <summary>
-    /// Ends recovery: the recovered segments' DEKs are zeroed (their points are decrypted in memory already, and
-    /// new writes go to a fresh segment).
+    /// Ends recovery: the recovered points are inserted into the graph, and the recovered segments' DEKs are zeroed
+    /// (their points are decrypted in memory already, and new writes go to a fresh segment).
     /// </summary>
     public void FinishRecovery()
     {
+        IndexNewPoints();
         foreach (var segment in _segments.Values)
         {
             segment.Dispose();

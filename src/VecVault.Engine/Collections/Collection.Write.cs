@@ -130,6 +130,7 @@ internal sealed partial class Collection
                     _state.ExitWriteLock();
                 }
 
+                IndexNewPoints();
                 next.Applied.TrySetResult();
             }
         }

@@ -5,19 +5,23 @@ using VecVault.Core.Ids;
 using VecVault.Crypto.Keys;
 using VecVault.Engine.Tenants;
 using VecVault.Index.Distance;
+using VecVault.Index.Hnsw;
 using VecVault.Index.Vectors;
 
 namespace VecVault.Engine.Collections;
 
 /// <summary>
-/// A collection: its segments' write path and the decrypted points, held in locked memory.
+/// A collection: its segments' write path, the decrypted points held in locked memory, and their HNSW graph.
 /// Writes are serialised by a gate, appended to the tenant's log, and applied to memory in log order once
-/// durable; reads take a shared lock.
+/// durable (under the exclusive lock), then inserted into the graph (under the shared lock, so searches go on);
+/// reads take the shared lock.
 /// </summary>
 internal sealed partial class Collection : IDisposable
 {
     private readonly Tenant _tenant;
     private readonly VectorStore _vectors;
+    private readonly HnswIndex _index;
+    private readonly Func<int, bool> _isLive;
     private readonly List<PointId> _slotIds = [];
     private readonly List<byte[]?> _payloads = [];
     private readonly List<bool> _live = [];
@@ -35,6 +39,8 @@ internal sealed partial class Collection : IDisposable
         Name = name;
         Config = config;
         _vectors = new VectorStore(config.Dimension);
+        _isLive = slot => _live[slot];
+        _index = new HnswIndex(_vectors, config.Metric, new HnswOptions { M = config.Hnsw.M, EfConstruction = config.Hnsw.EfConstruction, EfSearch = config.Hnsw.EfSearch });
         ConfigDigest = DekContext.CollectionDigest(id, name, config.Dimension, config.Metric.ToString());
     }
 

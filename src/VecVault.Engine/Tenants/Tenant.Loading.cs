@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Tenants;
 using VecVault.Crypto.Audit;
@@ -107,7 +108,7 @@ internal sealed partial class Tenant
         {
             case RecordKind.CollectionCreated:
                 var created = RecordCodec.Decode<CollectionRecord>(record.Bytes);
-                var collection = new Collection(this, created.CollectionId, created.Name, new(created.Dimension, created.Metric));
+                var collection = new Collection(this, created.CollectionId, created.Name, new(created.Dimension, created.Metric) { Hnsw = created.Hnsw ?? HnswConfig.Default });
                 byId[created.CollectionId] = collection;
                 _collections[created.Name] = collection;
                 _nextCollectionId = Math.Max(_nextCollectionId, created.CollectionId + 1);

@@ -27,7 +27,11 @@ public static class CollectionMapping
             throw VecVaultException.Invalid("config.dimension", $"must be between 1 and {CollectionConfig.MaxDimension}");
         }
 
-        return new CollectionConfig((int)config.Dimension, metric);
+        var hnsw = config.Hnsw is null ? HnswConfig.Default : new HnswConfig(
+            config.Hnsw.M == 0 ? HnswConfig.Default.M : (int)Math.Min(config.Hnsw.M, int.MaxValue),
+            config.Hnsw.EfConstruction == 0 ? HnswConfig.Default.EfConstruction : (int)Math.Min(config.Hnsw.EfConstruction, int.MaxValue),
+            config.Hnsw.EfSearch == 0 ? HnswConfig.Default.EfSearch : (int)Math.Min(config.Hnsw.EfSearch, int.MaxValue));
+        return new CollectionConfig((int)config.Dimension, metric) { Hnsw = hnsw.Validate() };
     }
 
     /// <summary>Writes collection information.</summary>
@@ -42,6 +46,12 @@ public static class CollectionMapping
                 Metric.Cosine => Proto.Metric.Cosine,
                 Metric.L2 => Proto.Metric.L2,
                 _ => Proto.Metric.Dot,
+            },
+            Hnsw = new Proto.HnswConfig
+            {
+                M = (uint)info.Config.Hnsw.M,
+                EfConstruction = (uint)info.Config.Hnsw.EfConstruction,
+                EfSearch = (uint)info.Config.Hnsw.EfSearch,
             },
         },
         PointCount = (ulong)info.PointCount,

@@ -172,8 +172,14 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
             throw VecVaultException.Invalid($"{prefix}vector", "must not be empty");
         }
 
+        var ef = request.Params?.Ef ?? 0;
+        if (ef > Core.Collections.HnswConfig.MaxEf)
+        {
+            throw VecVaultException.Invalid($"{prefix}params.ef", $"must be at most {Core.Collections.HnswConfig.MaxEf} (0 uses the collection's default)");
+        }
+
         var query = new SearchQuery(request.Vector.Data.ToArray(), (int)request.K, WithPayload(request.WithPayload), request.WithVectors,
-            request.HasScoreThreshold ? request.ScoreThreshold : null);
+            request.HasScoreThreshold ? request.ScoreThreshold : null, ef == 0 ? null : (int)ef, request.Params?.Exact ?? false);
         IReadOnlyList<CoreScoredPoint> results;
         try
         {

@@ -18,7 +18,8 @@ public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVer
 /// <param name="Name">Name.</param>
 /// <param name="Dimension">Vector length.</param>
 /// <param name="Metric">Similarity measure.</param>
-public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric);
+/// <param name="Hnsw">HNSW parameters; null in logs written before they were configurable (the defaults).</param>
+public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric, HnswConfig? Hnsw = null);
 
 /// <summary>A segment was opened under a fresh DEK: the segment descriptor.</summary>
 /// <param name="CollectionId">Owning collection.</param>
