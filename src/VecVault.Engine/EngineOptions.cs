@@ -5,6 +5,12 @@ namespace VecVault.Engine;
 /// <summary>Settings of the engine.</summary>
 public sealed record EngineOptions
 {
+    /// <summary>A filtered search with at most this many matching points is exact over them, not a filtered graph traversal.</summary>
+    public const int ExactFilterPoints = 10_000;
+
+    /// <summary>A filtered search where at most this share of the live points match is exact over them.</summary>
+    public const double ExactFilterShare = 0.1;
+
     /// <summary>Root of all data: each tenant's log lives in <c>&lt;DataDirectory&gt;/tenants/&lt;tenant-id&gt;/</c>.</summary>
     public required string DataDirectory { get; init; }
 

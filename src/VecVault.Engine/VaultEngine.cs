@@ -206,12 +206,12 @@ public sealed partial class VaultEngine : IAsyncDisposable
     public IReadOnlyList<ScoredPoint> Search(TenantId tenant, string collection, SearchQuery query) =>
         FindCollection(tenant, collection).Search(query);
 
-    /// <summary>Number of points.</summary>
-    public long Count(TenantId tenant, string collection) => FindCollection(tenant, collection).Count();
+    /// <summary>Number of points (that match <paramref name="filter"/>, when given).</summary>
+    public long Count(TenantId tenant, string collection, Core.Filters.Filter? filter = null) => FindCollection(tenant, collection).Count(filter);
 
-    /// <summary>A page of points in id order.</summary>
-    public (IReadOnlyList<Point> Points, PointId? Next) Scroll(TenantId tenant, string collection, PointId? offset, int limit, bool withPayload, bool withVectors) =>
-        FindCollection(tenant, collection).Scroll(offset, limit, withPayload, withVectors);
+    /// <summary>A page of points (that match <paramref name="filter"/>, when given) in id order.</summary>
+    public (IReadOnlyList<Point> Points, PointId? Next) Scroll(TenantId tenant, string collection, PointId? offset, int limit, bool withPayload, bool withVectors, Core.Filters.Filter? filter = null) =>
+        FindCollection(tenant, collection).Scroll(offset, limit, withPayload, withVectors, filter);
 
     /// <summary>Commits and closes every tenant's log and zeroes every key and page in memory.</summary>
     public async ValueTask DisposeAsync()

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace VecVault.Engine.Tests;
 
 /// <summary>DEK rotation: the tenant's log is rewritten under fresh DEKs and the old one deleted, crash-safely.</summary>
-public sealed partial class DataKeyRotationTests(ITestOutputHelper output) : RotationFixture(output)
+public sealed partial class DataKeyRotationTests(ITestOutputHelper output) : TenantFixture(output)
 {
     private string TenantDirectory => Path.Combine(_data, "tenants", "acme");
 

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace VecVault.Engine.Tests;
 
 /// <summary>KEK rotation (threat row 5) over a real SoftHSM2 token: rewrap only, atomic, across restarts, crash-safe.</summary>
-public sealed class KekRotationTests(ITestOutputHelper output) : RotationFixture(output)
+public sealed class KekRotationTests(ITestOutputHelper output) : TenantFixture(output)
 {
     [Fact]
     public async Task Rotation_rewraps_every_dek_survives_restarts_and_outlives_the_old_keks()

@@ -13,6 +13,9 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
     /// <summary>HNSW parameters.</summary>
     public HnswConfig Hnsw { get; init; } = HnswConfig.Default;
 
+    /// <summary>Payload fields indexed for filtering.</summary>
+    public IReadOnlyList<PayloadIndexSpec> PayloadIndexes { get; init; } = [];
+
     /// <summary>Throws <see cref="VecVaultException"/> (InvalidArgument) for an unusable configuration.</summary>
     public CollectionConfig Validate(string field = "config")
     {
@@ -27,6 +30,20 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
         }
 
         Hnsw.Validate($"{field}.hnsw");
+        if (PayloadIndexes.Count > PayloadIndexSpec.MaxIndexes)
+        {
+            throw VecVaultException.Invalid($"{field}.payload_indexes", $"must hold at most {PayloadIndexSpec.MaxIndexes} indexes");
+        }
+
+        for (var i = 0; i < PayloadIndexes.Count; i++)
+        {
+            PayloadIndexes[i].Validate($"{field}.payload_indexes[{i}]");
+            if (PayloadIndexes.Take(i).Any(other => other.Field == PayloadIndexes[i].Field))
+            {
+                throw VecVaultException.Invalid($"{field}.payload_indexes[{i}].field", "is indexed twice");
+            }
+        }
+
         return this;
     }
 }

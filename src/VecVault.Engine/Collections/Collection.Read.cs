@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VecVault.Core.Filters;
 using VecVault.Core.Ids;
 using VecVault.Core.Points;
 using VecVault.Index.Distance;
@@ -24,7 +25,11 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            var hits = query.Exact ? ExactSearch.Search(_vectors, Config.Metric, vector, query.K, _isLive) : SearchGraph(vector, query);
+            var hits = Plan(query) switch
+            {
+                (SearchPlan.Exact, var accept) => ExactSearch.Search(_vectors, Config.Metric, vector, query.K, accept),
+                (_, var accept) => SearchGraph(vector, query, accept),
+            };
             var results = new List<ScoredPoint>(hits.Count);
             foreach (var (slot, score) in hits)
             {
@@ -48,10 +53,10 @@ internal sealed partial class Collection
         }
     }
 
-    private List<(int Slot, float Score)> SearchGraph(float[] vector, SearchQuery query)
+    private List<(int Slot, float Score)> SearchGraph(float[] vector, SearchQuery query, Func<int, bool> accept)
     {
         var found = new Neighbor[query.K];
-        var count = _index.Search(vector, query.K, query.Ef ?? Config.Hnsw.EfSearch, _isLive, found);
+        var count = _index.Search(vector, query.K, query.Ef ?? Config.Hnsw.EfSearch, accept, found);
         var hits = new List<(int Slot, float Score)>(count);
         for (var i = 0; i < count; i++)
         {
@@ -110,14 +115,14 @@ internal sealed partial class Collection
         }
     }
 
-    /// <summary>Number of live points.</summary>
-    public long Count()
+    /// <summary>Number of live points (that match <paramref name="filter"/>, when given).</summary>
+    public long Count(Filter? filter = null)
     {
         _state.EnterReadLock();
         try
         {
             ThrowIfUnavailable();
-            return _slotById.Count;
+            return filter is null ? _slotById.Count : Evaluate(filter).Count();
         }
         finally
         {
@@ -125,14 +130,17 @@ internal sealed partial class Collection
         }
     }
 
-    /// <summary>A page of points in id order starting at <paramref name="offset"/>, and the offset of the next page.</summary>
-    public (IReadOnlyList<Point> Points, PointId? Next) Scroll(PointId? offset, int limit, bool withPayload, bool withVectors)
+    /// <summary>A page of points (that match <paramref name="filter"/>, when given) in id order starting at <paramref name="offset"/>, and the offset of the next page.</summary>
+    public (IReadOnlyList<Point> Points, PointId? Next) Scroll(PointId? offset, int limit, bool withPayload, bool withVectors, Filter? filter = null)
     {
         _state.EnterReadLock();
         try
         {
             ThrowIfUnavailable();
-            var ids = _slotById.Keys.Where(id => offset is null || id.CompareTo(offset.Value) >= 0).Order().Take(limit + 1).ToList();
+            var matching = filter is null ? null : Evaluate(filter);
+            var ids = _slotById
+                .Where(entry => (offset is null || entry.Key.CompareTo(offset.Value) >= 0) && (matching is null || matching.Contains(entry.Value)))
+                .Select(entry => entry.Key).Order().Take(limit + 1).ToList();
             var page = ids.Take(limit).Select(id => Read(_slotById[id], withPayload, withVectors)).ToList();
             return (page, ids.Count > limit ? ids[limit] : null);
         }

@@ -5,6 +5,7 @@ using VecVault.Core.Ids;
 using VecVault.Crypto.Keys;
 using VecVault.Engine.Tenants;
 using VecVault.Index.Distance;
+using VecVault.Index.Filters;
 using VecVault.Index.Hnsw;
 using VecVault.Index.Vectors;
 
@@ -22,6 +23,7 @@ internal sealed partial class Collection : IDisposable
     private readonly VectorStore _vectors;
     private readonly HnswIndex _index;
     private readonly Func<int, bool> _isLive;
+    private readonly PayloadIndexSet _payloadIndexes;
     private readonly List<PointId> _slotIds = [];
     private readonly List<byte[]?> _payloads = [];
     private readonly List<bool> _live = [];
@@ -40,6 +42,7 @@ internal sealed partial class Collection : IDisposable
         Config = config;
         _vectors = new VectorStore(config.Dimension);
         _isLive = slot => _live[slot];
+        _payloadIndexes = new PayloadIndexSet(config.PayloadIndexes);
         _index = new HnswIndex(_vectors, config.Metric, new HnswOptions { M = config.Hnsw.M, EfConstruction = config.Hnsw.EfConstruction, EfSearch = config.Hnsw.EfSearch });
         ConfigDigest = DekContext.CollectionDigest(id, name, config.Dimension, config.Metric.ToString());
     }
@@ -94,6 +97,7 @@ internal sealed partial class Collection : IDisposable
             }
 
             _segments.Clear();
+            _payloadIndexes.Clear();
             _slotById.Clear();
             _payloads.Clear();
             _slotIds.Clear();
@@ -134,6 +138,7 @@ internal sealed partial class Collection : IDisposable
         }
 
         _slotById[id] = slot;
+        IndexPayload(slot, payload);
     }
 
     /// <summary>Removes a point from memory; the caller holds the write lock.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Tenants;
 using VecVault.Crypto.Audit;
@@ -108,7 +107,7 @@ internal sealed partial class Tenant
         {
             case RecordKind.CollectionCreated:
                 var created = RecordCodec.Decode<CollectionRecord>(record.Bytes);
-                var collection = new Collection(this, created.CollectionId, created.Name, new(created.Dimension, created.Metric) { Hnsw = created.Hnsw ?? HnswConfig.Default });
+                var collection = new Collection(this, created.CollectionId, created.Name, created.ToConfig());
                 byId[created.CollectionId] = collection;
                 _collections[created.Name] = collection;
                 _nextCollectionId = Math.Max(_nextCollectionId, created.CollectionId + 1);

@@ -80,7 +80,7 @@ internal sealed partial class Tenant
             var appends = new List<Task<long>> { log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.TenantCreated, 0, 0, 0), record), cancellationToken) };
             foreach (var collection in _collections.Values.OrderBy(c => c.Id))
             {
-                var created = new CollectionRecord(collection.Id, collection.Name, collection.Config.Dimension, collection.Config.Metric, collection.Config.Hnsw);
+                var created = CollectionRecord.Of(collection.Id, collection.Name, collection.Config);
                 appends.Add(log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.CollectionCreated, collection.Id, 0, 0), created), cancellationToken));
             }
 

@@ -116,7 +116,7 @@ internal sealed partial class Tenant : IAsyncDisposable
             }
 
             var id = _nextCollectionId;
-            var record = new CollectionRecord(id, name, config.Dimension, config.Metric, config.Hnsw);
+            var record = CollectionRecord.Of(id, name, config);
             await Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.CollectionCreated, id, 0, 0), record), cancellationToken);
             _nextCollectionId = id + 1;
             var collection = new Collection(this, id, name, config);

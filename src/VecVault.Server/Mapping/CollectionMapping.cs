@@ -31,7 +31,15 @@ public static class CollectionMapping
             config.Hnsw.M == 0 ? HnswConfig.Default.M : (int)Math.Min(config.Hnsw.M, int.MaxValue),
             config.Hnsw.EfConstruction == 0 ? HnswConfig.Default.EfConstruction : (int)Math.Min(config.Hnsw.EfConstruction, int.MaxValue),
             config.Hnsw.EfSearch == 0 ? HnswConfig.Default.EfSearch : (int)Math.Min(config.Hnsw.EfSearch, int.MaxValue));
-        return new CollectionConfig((int)config.Dimension, metric) { Hnsw = hnsw.Validate() };
+        var indexes = config.PayloadIndexes.Select((index, i) => new PayloadIndexSpec(index.Field, index.Type switch
+        {
+            Proto.PayloadFieldType.Keyword => PayloadFieldType.Keyword,
+            Proto.PayloadFieldType.Integer => PayloadFieldType.Integer,
+            Proto.PayloadFieldType.Float => PayloadFieldType.Float,
+            Proto.PayloadFieldType.Bool => PayloadFieldType.Bool,
+            _ => throw VecVaultException.Invalid($"config.payload_indexes[{i}].type", "must be PAYLOAD_FIELD_TYPE_KEYWORD, INTEGER, FLOAT or BOOL"),
+        })).ToList();
+        return new CollectionConfig((int)config.Dimension, metric) { Hnsw = hnsw.Validate(), PayloadIndexes = indexes }.Validate();
     }
 
     /// <summary>Writes collection information.</summary>
@@ -52,6 +60,14 @@ public static class CollectionMapping
                 M = (uint)info.Config.Hnsw.M,
                 EfConstruction = (uint)info.Config.Hnsw.EfConstruction,
                 EfSearch = (uint)info.Config.Hnsw.EfSearch,
+            },
+            PayloadIndexes =
+            {
+                info.Config.PayloadIndexes.Select(index => new Proto.PayloadIndex
+                {
+                    Field = index.Field,
+                    Type = (Proto.PayloadFieldType)(int)index.Type,
+                }),
             },
         },
         PointCount = (ulong)info.PointCount,

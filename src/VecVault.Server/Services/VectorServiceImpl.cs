@@ -137,14 +137,14 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
     /// <inheritdoc />
     public override Task<CountResponse> Count(CountRequest request, ServerCallContext context)
     {
-        NoFilterYet(request.Filter);
-        return Task.FromResult(new CountResponse { Count = (ulong)engine.Count(Tenant(context), request.Collection) });
+        var filter = FilterMapping.ToCore(request.Filter);
+        return Task.FromResult(new CountResponse { Count = (ulong)engine.Count(Tenant(context), request.Collection, filter) });
     }
 
     /// <inheritdoc />
     public override Task<ScrollResponse> Scroll(ScrollRequest request, ServerCallContext context)
     {
-        NoFilterYet(request.Filter);
+        var filter = FilterMapping.ToCore(request.Filter);
         var limit = request.Limit == 0 ? 10 : (int)Math.Min(request.Limit, int.MaxValue);
         if (limit > _limits.MaxK)
         {
@@ -152,7 +152,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
         }
 
         Core.Ids.PointId? offset = request.Offset is null ? null : PointIdMapping.ToCore(request.Offset, "offset");
-        var (points, next) = engine.Scroll(Tenant(context), request.Collection, offset, limit, WithPayload(request.WithPayload), request.WithVectors);
+        var (points, next) = engine.Scroll(Tenant(context), request.Collection, offset, limit, WithPayload(request.WithPayload), request.WithVectors, filter);
         var response = new ScrollResponse { NextOffset = next is null ? null : PointIdMapping.ToProto(next.Value) };
         response.Points.AddRange(points.Select(p => ToRetrieved(p, request.WithVectors)));
         return Task.FromResult(response);
@@ -161,7 +161,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
     private SearchResponse RunSearch(TenantId tenant, string collection, SearchRequest request, string prefix)
     {
         var started = Stopwatch.GetTimestamp();
-        NoFilterYet(request.Filter);
+        var filter = FilterMapping.ToCore(request.Filter, $"{prefix}filter");
         if (request.K == 0 || request.K > _limits.MaxK)
         {
             throw VecVaultException.Invalid($"{prefix}k", $"must be between 1 and {_limits.MaxK}");
@@ -179,7 +179,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
         }
 
         var query = new SearchQuery(request.Vector.Data.ToArray(), (int)request.K, WithPayload(request.WithPayload), request.WithVectors,
-            request.HasScoreThreshold ? request.ScoreThreshold : null, ef == 0 ? null : (int)ef, request.Params?.Exact ?? false);
+            request.HasScoreThreshold ? request.ScoreThreshold : null, ef == 0 ? null : (int)ef, request.Params?.Exact ?? false, filter);
         IReadOnlyList<CoreScoredPoint> results;
         try
         {
@@ -257,14 +257,6 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
     private static bool WithPayload(WithPayloadSelector? selector) =>
         selector?.SelectorCase == WithPayloadSelector.SelectorOneofCase.Enable ? selector.Enable
         : selector?.SelectorCase == WithPayloadSelector.SelectorOneofCase.Include;
-
-    private static void NoFilterYet(Filter? filter)
-    {
-        if (filter is not null)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "payload filters are not available yet"));
-        }
-    }
 
     private static TenantId Tenant(ServerCallContext context) =>
         AuthInterceptor.GetCaller(context).Tenant ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "this call needs a tenant API key"));

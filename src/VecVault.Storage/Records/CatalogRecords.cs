@@ -19,7 +19,16 @@ public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVer
 /// <param name="Dimension">Vector length.</param>
 /// <param name="Metric">Similarity measure.</param>
 /// <param name="Hnsw">HNSW parameters; null in logs written before they were configurable (the defaults).</param>
-public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric, HnswConfig? Hnsw = null);
+/// <param name="PayloadIndexes">Payload fields indexed for filtering; null for none.</param>
+public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric, HnswConfig? Hnsw = null, IReadOnlyList<PayloadIndexSpec>? PayloadIndexes = null)
+{
+    /// <summary>The record of a collection configured as <paramref name="config"/>.</summary>
+    public static CollectionRecord Of(ulong collectionId, string name, CollectionConfig config) =>
+        new(collectionId, name, config.Dimension, config.Metric, config.Hnsw, config.PayloadIndexes);
+
+    /// <summary>The configuration this record describes.</summary>
+    public CollectionConfig ToConfig() => new(Dimension, Metric) { Hnsw = Hnsw ?? HnswConfig.Default, PayloadIndexes = PayloadIndexes ?? [] };
+}
 
 /// <summary>A segment was opened under a fresh DEK: the segment descriptor.</summary>
 /// <param name="CollectionId">Owning collection.</param>

@@ -17,11 +17,11 @@ namespace VecVault.Engine.Tests;
 /// An engine over a real SoftHSM2 token with tenant acme bound to AES KEK kek-1, and two collections (a: l2, b: cosine)
 /// of 300 points each written over three runs, so each has three segments.
 /// </summary>
-public abstract class RotationFixture : IAsyncLifetime
+public abstract class TenantFixture : IAsyncLifetime
 {
 
     protected static readonly TenantId Acme = TenantId.Parse("acme");
-    protected readonly string _data = Path.Combine(Path.GetTempPath(), $"vecvault-rotation-{Guid.NewGuid():N}");
+    protected readonly string _data = Path.Combine(Path.GetTempPath(), $"vecvault-tenant-{Guid.NewGuid():N}");
     protected readonly ITestOutputHelper _output;
     protected readonly SoftHsmToken _token;
     protected readonly Pkcs11KekService _hsm;
@@ -30,7 +30,7 @@ public abstract class RotationFixture : IAsyncLifetime
     protected readonly List<string> _crashes = [];
     protected VaultEngine _engine = null!;
 
-    protected RotationFixture(ITestOutputHelper output)
+    protected TenantFixture(ITestOutputHelper output)
     {
         _output = output;
         SoftHsm.EnsureInitialised();

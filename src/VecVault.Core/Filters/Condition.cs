@@ -1,0 +1,4 @@
+namespace VecVault.Core.Filters;
+
+/// <summary>One condition of a <see cref="Filter"/>.</summary>
+public abstract record Condition;
