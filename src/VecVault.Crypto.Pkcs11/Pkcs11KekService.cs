@@ -21,6 +21,7 @@ public sealed partial class Pkcs11KekService : IKekService
     private readonly Pkcs11Module _module;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<KekReference, IObjectHandle> _handles = new();
+    private int _unanswered;
     private long _wraps;
     private long _unwraps;
 
@@ -208,15 +209,42 @@ public sealed partial class Pkcs11KekService : IKekService
     }
 
     /// <summary>
-    /// Runs an HSM call with <see cref="Pkcs11Options.CallTimeout"/>: past it the caller gets HsmUnavailable at once.
-    /// The call itself cannot be interrupted; when it ends late, a secret it returned is released (zeroed) unused.
+    /// Runs an HSM call with <see cref="Pkcs11Options.CallTimeout"/>, counted from when the call starts (not while it
+    /// waits for a thread): past it the caller gets HsmUnavailable at once. The call itself cannot be interrupted; when
+    /// it ends late, a secret it returned is released (zeroed) unused. While a call given up on has not returned, the
+    /// HSM counts as hung: every call fails at once with HsmUnavailable, holding no thread and no session, and the
+    /// first answer of the hung call ends that.
     /// </summary>
     private T WithTimeout<T>(KekReference kek, string operation, Func<T> call)
     {
-        var task = Task.Run(call);
+        if (Volatile.Read(ref _unanswered) > 0)
+        {
+            throw new VecVaultException(ErrorCode.HsmUnavailable, $"HSM has not answered an earlier call; {operation} with {kek} was not attempted");
+        }
+
+        var timeout = _options.CallTimeout;
+        var started = 0L;
+        var task = Task.Run(() =>
+        {
+            Volatile.Write(ref started, System.Diagnostics.Stopwatch.GetTimestamp());
+            return call();
+        });
+        var queued = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            if (task.Wait(_options.CallTimeout))
+            while (!task.Wait(timeout / 4))
+            {
+                var began = Volatile.Read(ref started);
+                var late = began == 0
+                    ? queued.Elapsed >= 4 * timeout
+                    : System.Diagnostics.Stopwatch.GetElapsedTime(began) >= timeout;
+                if (late)
+                {
+                    break;
+                }
+            }
+
+            if (task.IsCompleted)
             {
                 return task.Result;
             }
@@ -226,9 +254,21 @@ public sealed partial class Pkcs11KekService : IKekService
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
 
-        _ = task.ContinueWith(late => (late.Result as IDisposable)?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        LogTimeout(_logger, operation, kek.ToString(), _options.CallTimeout.TotalSeconds);
-        throw new VecVaultException(ErrorCode.HsmUnavailable, $"HSM did not answer {operation} with {kek} within {_options.CallTimeout.TotalSeconds:0.#} s");
+        Interlocked.Increment(ref _unanswered);
+        _ = task.ContinueWith(
+            late =>
+            {
+                Interlocked.Decrement(ref _unanswered);
+                if (late.IsCompletedSuccessfully)
+                {
+                    (late.Result as IDisposable)?.Dispose();
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+        LogTimeout(_logger, operation, kek.ToString(), timeout.TotalSeconds);
+        throw new VecVaultException(ErrorCode.HsmUnavailable, $"HSM did not answer {operation} with {kek} within {timeout.TotalSeconds:0.#} s");
     }
 
     private IObjectHandle? FindKey(ISession session, KekReference kek)

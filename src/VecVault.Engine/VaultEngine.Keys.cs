@@ -54,8 +54,9 @@ public sealed partial class VaultEngine
     }
 
     /// <summary>Checks every tenant's KEK in its HSM now, in parallel, and acts on each answer (revoke, deny, serve again).</summary>
+    /// <remarks>Each check runs on a thread of its own: an HSM call may block it for a whole call timeout, which must not starve the thread pool that serves requests.</remarks>
     public Task CheckKeysAsync() =>
-        Task.WhenAll(_tenants.Values.Select(tenant => Task.Run(tenant.CheckKey)));
+        Task.WhenAll(_tenants.Values.Select(tenant => Task.Factory.StartNew(tenant.CheckKey, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
     /// <summary>Unwrapped DEKs held now, over all tenants: only write DEKs, each until <see cref="EngineOptions.DekTimeToLive"/> of idleness.</summary>
     public int CachedDeks => _tenants.Values.Sum(t => t.CachedDeks);

@@ -11,10 +11,12 @@ namespace VecVault.IntegrationTests;
 /// <summary>
 /// Threat row 8 and the asymmetric model out of process: SoftHSM2 behind <c>p11-kit server</c>, reached through
 /// p11-kit-client.so (Debian 12's p11-kit forwards RSA-OAEP, not AES-GCM). The HSM process is killed during
-/// traffic and started again; VecVault is never restarted.
+/// traffic and started again, or frozen (SIGSTOP: a hung HSM) and thawed; VecVault is never restarted. One class, so
+/// one p11-kit server at a time (the client reads its socket address once per process).
 /// </summary>
 public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Bound = VaultServer.CheckInterval + TimeSpan.FromSeconds(8);
     private readonly VaultServer _server = new(P11KitServer.ClientModule);
     private P11KitServer _hsm = null!;
@@ -27,6 +29,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         _server.Token.CreateRsaKeyPair("remote-closed", "22");
         _hsm = new P11KitServer(_server.Token);
         _hsm.Start();
+        _server.Settings["VecVault:Hsm:CallTimeout"] = CallTimeout.ToString();
         await _server.StartAsync();
         _warm = await _server.CreateTenantKeyAsync(Tenant("warm", "remote-warm", OutagePolicy.ServeWarm));
         _closed = await _server.CreateTenantKeyAsync(Tenant("closed", "remote-closed", OutagePolicy.FailClosed));
@@ -107,6 +110,63 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         await _server.StartAsync();
         using var again = _server.Connect(_warm);
         Assert.Equal(101UL, (await again.Vectors.CountAsync(new CountRequest { Collection = "c" })).Count);
+    }
+
+    [Fact]
+    public async Task A_hung_hsm_is_unavailable_within_the_call_timeout_warm_data_keeps_serving_and_the_tenant_recovers_when_it_answers()
+    {
+        using var warm = _server.Connect(_warm);
+        using var closed = _server.Connect(_closed);
+        var warmBefore = await SearchAsync(warm);
+        var closedBefore = await SearchAsync(closed);
+
+        // A hung HSM answers nothing: each key check waits one call timeout, then every later call fails at once.
+        var bound = VaultServer.CheckInterval + (2 * CallTimeout) + TimeSpan.FromSeconds(2);
+        _hsm.Freeze();
+        var frozen = Stopwatch.StartNew();
+        double? deniedAfter = null;
+        var slowestWarm = TimeSpan.Zero;
+        while (frozen.Elapsed < bound + TimeSpan.FromSeconds(2))
+        {
+            var search = Stopwatch.StartNew();
+            Assert.Equal(warmBefore, await SearchAsync(warm));
+            slowestWarm = search.Elapsed > slowestWarm ? search.Elapsed : slowestWarm;
+            try
+            {
+                Assert.Equal(closedBefore, await SearchAsync(closed));
+                Assert.Null(deniedAfter);
+            }
+            catch (RpcException e)
+            {
+                Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+                deniedAfter ??= frozen.Elapsed.TotalSeconds;
+            }
+
+            await Task.Delay(20);
+        }
+
+        output.WriteLine($"hung HSM: fail-closed tenant denied after {deniedAfter:F2} s (bound {bound.TotalSeconds:F1} s); slowest serve-warm search {slowestWarm.TotalMilliseconds:F0} ms");
+        Assert.NotNull(deniedAfter);
+        Assert.True(deniedAfter <= bound.TotalSeconds, $"denied after {deniedAfter:F2} s, bound {bound.TotalSeconds:F1} s");
+
+        _hsm.Thaw();
+        var back = Stopwatch.StartNew();
+        List<string>? recovered = null;
+        while (recovered is null && back.Elapsed < Bound)
+        {
+            try
+            {
+                recovered = await SearchAsync(closed);
+            }
+            catch (RpcException e)
+            {
+                Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+                await Task.Delay(50);
+            }
+        }
+
+        output.WriteLine($"recovery: fail-closed tenant served again {back.Elapsed.TotalSeconds:F2} s after the HSM answered again");
+        Assert.Equal(closedBefore, recovered);
     }
 
     private CreateTenantRequest Tenant(string id, string keyLabel, OutagePolicy policy) => new()

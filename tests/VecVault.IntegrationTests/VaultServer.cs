@@ -51,6 +51,9 @@ public sealed class VaultServer : IAsyncDisposable
 
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("not started");
 
+    /// <summary>Settings over the fixture's own, applied at the next start (e.g. <c>VecVault:Hsm:CallTimeout</c>).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     public async Task StartAsync()
     {
         _app = ServerHost.Build([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -62,7 +65,7 @@ public sealed class VaultServer : IAsyncDisposable
             ["VecVault:Hsm:PinFile"] = PinFile,
             ["VecVault:Keys:CheckInterval"] = CheckInterval.ToString(),
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("VECVAULT_TEST_LOG") ?? "Warning",
-        }));
+        }).AddInMemoryCollection(Settings));
         await _app.StartAsync();
         Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }

@@ -81,6 +81,44 @@ public sealed class P11KitServer : IDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// Freezes the server and the children it forked for each client connection (SIGSTOP): the HSM hangs, answering
+    /// nothing and refusing nothing, until <see cref="Thaw"/>.
+    /// </summary>
+    public void Freeze() => Signal("-STOP");
+
+    /// <summary>Lets a frozen server run again (SIGCONT).</summary>
+    public void Thaw() => Signal("-CONT");
+
     /// <inheritdoc />
-    public void Dispose() => Kill();
+    public void Dispose()
+    {
+        Thaw();
+        Kill();
+    }
+
+    private void Signal(string signal)
+    {
+        if (_process is { HasExited: false } process)
+        {
+            ExternalTool.Run("/bin/kill", [signal, .. Tree(process.Id).Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        }
+    }
+
+    /// <summary>A process and its descendants, from /proc.</summary>
+    private static IEnumerable<int> Tree(int pid)
+    {
+        yield return pid;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            var children = File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")) : "";
+            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+            {
+                foreach (var descendant in Tree(child))
+                {
+                    yield return descendant;
+                }
+            }
+        }
+    }
 }
