@@ -1,0 +1,8 @@
+using System.CommandLine;
+using VecVault.Bench.Ann;
+
+var root = new RootCommand("vecvault-bench: VecVault's benchmarks. Results go to bench/results/ as JSON, markdown and PNG.")
+{
+    IndexBenchmark.Command(),
+};
+return await root.Parse(args).InvokeAsync();
