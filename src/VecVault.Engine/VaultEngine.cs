@@ -125,15 +125,17 @@ public sealed partial class VaultEngine : IAsyncDisposable
 
     /// <summary>
     /// Crypto-shreds a tenant: destroys its KEK in the HSM when asked (refused while another tenant uses the same
-    /// KEK), zeroes every key and page of it in memory, and removes its files. Returns the bytes of files removed
-    /// and whether the KEK was destroyed.
+    /// KEK), zeroes every key and page of it in memory, and removes its files. Works as well when the customer has
+    /// deleted the KEK already (the tenant is then revoked): there is nothing left to destroy. Returns the bytes of
+    /// files removed and how many HSM objects were destroyed (0 when the key was gone already).
     /// </summary>
-    public async Task<(long DeletedBytes, bool KekDestroyed)> ShredTenantAsync(TenantId id, bool destroyKek, CancellationToken cancellationToken)
+    public async Task<(long DeletedBytes, int KekObjectsDestroyed)> ShredTenantAsync(TenantId id, bool destroyKek, CancellationToken cancellationToken)
     {
         await _tenantGate.WaitAsync(cancellationToken);
         try
         {
             var tenant = FindTenant(id);
+            var destroyed = 0;
             if (destroyKek)
             {
                 if (_tenants.Values.FirstOrDefault(t => t != tenant && SameKey(t.Kek, tenant.Kek)) is { } sharing)
@@ -141,7 +143,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
                     throw new VecVaultException(ErrorCode.FailedPrecondition, $"the KEK of tenant '{id}' is also the KEK of tenant '{sharing.Id}'; it is not destroyed", "destroy_kek");
                 }
 
-                await Task.Run(() => _keys.Destroy(tenant.Kek), cancellationToken);
+                destroyed = await Task.Run(() => _keys.Destroy(tenant.Kek), cancellationToken);
             }
 
             _tenants.TryRemove(id, out _);
@@ -154,9 +156,15 @@ public sealed partial class VaultEngine : IAsyncDisposable
                 Directory.Delete(removed, recursive: true);
             }
 
-            LogTenantShredded(_logger, id.Value, bytes, destroyKek);
-            _audit.Write("shred", id.Value, [new("kek", tenant.Kek.ToString()), new("kek_destroyed", destroyKek ? "true" : "false"), new("deleted_bytes", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-            return (bytes, destroyKek);
+            LogTenantShredded(_logger, id.Value, bytes, destroyed);
+            _audit.Write("shred", id.Value,
+            [
+                new("kek", tenant.Kek.ToString()),
+                new("kek_destroy_asked", destroyKek ? "true" : "false"),
+                new("kek_objects_destroyed", destroyed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("deleted_bytes", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ]);
+            return (bytes, destroyed);
         }
         finally
         {
@@ -234,8 +242,8 @@ public sealed partial class VaultEngine : IAsyncDisposable
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Recovered tenant {Tenant}: {Collections} collections in {Milliseconds:F1} ms")]
     private static partial void LogTenantRecovered(ILogger logger, string tenant, int collections, double milliseconds);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Shredded tenant {Tenant}: {Bytes} bytes of files removed, KEK destroyed: {KekDestroyed}")]
-    private static partial void LogTenantShredded(ILogger logger, string tenant, long bytes, bool kekDestroyed);
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Shredded tenant {Tenant}: {Bytes} bytes of files removed, {Objects} KEK objects destroyed in the HSM")]
+    private static partial void LogTenantShredded(ILogger logger, string tenant, long bytes, int objects);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Created tenant {Tenant} bound to KEK {Kek}")]
     private static partial void LogTenantCreated(ILogger logger, string tenant, string kek);

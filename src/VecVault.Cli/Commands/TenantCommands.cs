@@ -79,7 +79,9 @@ internal static class TenantCommands
                 ConfirmTenantId = parse.GetValue(confirm),
                 DestroyKek = parse.GetValue(destroy),
             }, cancellationToken: cancellationToken);
-            Console.WriteLine($"shredded tenant {parse.GetValue(id)}: {response.DeletedBytes} bytes of files removed, KEK destroyed: {(response.KekDestroyed ? "yes" : "no")}");
+            var kek = response.KekDestroyed ? $"KEK destroyed ({response.KekObjectsDestroyed} HSM objects)"
+                : parse.GetValue(destroy) ? "KEK was not in the HSM any more" : "KEK left for the customer to destroy";
+            Console.WriteLine($"shredded tenant {parse.GetValue(id)}: {response.DeletedBytes} bytes of files removed, {kek}");
         }));
         return shred;
     }

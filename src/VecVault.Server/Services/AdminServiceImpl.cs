@@ -121,9 +121,9 @@ public sealed class AdminServiceImpl(
             throw VecVaultException.Invalid("confirm_tenant_id", "must equal tenant_id");
         }
 
-        var (bytes, kekDestroyed) = await engine.ShredTenantAsync(tenant, request.DestroyKek, context.CancellationToken);
+        var (bytes, destroyed) = await engine.ShredTenantAsync(tenant, request.DestroyKek, context.CancellationToken);
         apiKeys.RevokeTenant(tenant);
-        return new ShredTenantResponse { DeletedBytes = (ulong)bytes, KekDestroyed = kekDestroyed };
+        return new ShredTenantResponse { DeletedBytes = (ulong)bytes, KekDestroyed = destroyed > 0, KekObjectsDestroyed = (uint)destroyed };
     }
 
     /// <inheritdoc />
