@@ -211,8 +211,8 @@ public sealed partial class VaultEngine : IAsyncDisposable
         FindCollection(tenant, collection).Get(ids, withPayload, withVectors);
 
     /// <summary>k-nearest-neighbour search.</summary>
-    public IReadOnlyList<ScoredPoint> Search(TenantId tenant, string collection, SearchQuery query) =>
-        FindCollection(tenant, collection).Search(query);
+    public IReadOnlyList<ScoredPoint> Search(TenantId tenant, string collection, SearchQuery query, CancellationToken cancellationToken = default) =>
+        FindCollection(tenant, collection).Search(query, cancellationToken);
 
     /// <summary>Number of points (that match <paramref name="filter"/>, when given).</summary>
     public long Count(TenantId tenant, string collection, Core.Filters.Filter? filter = null) => FindCollection(tenant, collection).Count(filter);

@@ -133,6 +133,15 @@ public sealed class EngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_search_whose_deadline_passed_is_cancelled()
+    {
+        await _engine.UpsertAsync(Acme, "c", [P(1, 1, 1, 1)], default);
+        using var expired = new CancellationTokenSource();
+        await expired.CancelAsync();
+        Assert.Throws<OperationCanceledException>(() => _engine.Search(Acme, "c", new SearchQuery(new float[] { 1, 1, 1 }, 1, false, false), expired.Token));
+    }
+
+    [Fact]
     public void A_second_engine_on_the_same_data_directory_is_refused()
     {
         var error = Assert.Throws<VecVaultException>(() => Open(_data));

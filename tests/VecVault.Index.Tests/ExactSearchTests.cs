@@ -40,4 +40,18 @@ public sealed class ExactSearchTests
         Assert.Equal(store.VectorsPerChunk * 3 + 1, store.Count);
         Assert.Equal(store.VectorsPerChunk * 2, store.Get(store.VectorsPerChunk * 2)[299]);
     }
+
+    [Fact]
+    public void A_scan_stops_when_its_deadline_passes()
+    {
+        using var store = new VectorStore(4);
+        for (var i = 0; i < 10_000; i++)
+        {
+            store.Add([i, 0, 0, 0]);
+        }
+
+        using var expired = new CancellationTokenSource();
+        expired.Cancel();
+        Assert.Throws<OperationCanceledException>(() => ExactSearch.Search(store, Metric.L2, [1, 0, 0, 0], 3, _ => true, expired.Token));
+    }
 }

@@ -15,11 +15,13 @@ internal sealed partial class Collection
 {
     /// <summary>
     /// k-nearest-neighbour search over the collection's live points: through the HNSW graph with the query's ef (the
-    /// collection's default when it names none), or exact (brute force) when the query asks.
+    /// collection's default when it names none), or exact (brute force) when the query asks. A scan stops with
+    /// <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> (the request's deadline) fires.
     /// </summary>
-    public IReadOnlyList<ScoredPoint> Search(SearchQuery query)
+    public IReadOnlyList<ScoredPoint> Search(SearchQuery query, CancellationToken cancellationToken = default)
     {
         VectorValidation.Check(query.Vector.Span, Config.Dimension, "vector");
+        cancellationToken.ThrowIfCancellationRequested();
         var vector = Prepare(query.Vector.Span);
         _state.EnterReadLock();
         try
@@ -27,7 +29,7 @@ internal sealed partial class Collection
             ThrowIfUnavailable();
             var hits = Plan(query) switch
             {
-                (SearchPlan.Exact, var accept) => ExactSearch.Search(_vectors, Config.Metric, vector, query.K, accept),
+                (SearchPlan.Exact, var accept) => ExactSearch.Search(_vectors, Config.Metric, vector, query.K, accept, cancellationToken),
                 (_, var accept) => SearchGraph(vector, query, accept),
             };
             var results = new List<ScoredPoint>(hits.Count);

@@ -15,7 +15,8 @@ public static class ExactSearch
     /// <param name="query">The query vector.</param>
     /// <param name="k">Number of results.</param>
     /// <param name="isLive">Whether a slot holds a current point (not replaced or deleted).</param>
-    public static List<(int Slot, float Score)> Search(VectorStore store, Metric metric, ReadOnlySpan<float> query, int k, Func<int, bool> isLive)
+    /// <param name="cancellationToken">Checked every 4096 slots: a scan past its request's deadline stops.</param>
+    public static List<(int Slot, float Score)> Search(VectorStore store, Metric metric, ReadOnlySpan<float> query, int k, Func<int, bool> isLive, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         var higherIsCloser = DistanceKernels.HigherIsCloser(metric);
@@ -30,6 +31,11 @@ public static class ExactSearch
         var count = store.Count;
         for (var slot = 0; slot < count; slot++)
         {
+            if ((slot & 4095) == 4095)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (!isLive(slot))
             {
                 continue;

@@ -108,7 +108,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
 
     /// <inheritdoc />
     public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) =>
-        Task.FromResult(RunSearch(Tenant(context), request.Collection, request, ""));
+        Task.FromResult(RunSearch(Tenant(context), request.Collection, request, "", context.CancellationToken));
 
     /// <inheritdoc />
     public override Task<SearchBatchResponse> SearchBatch(SearchBatchRequest request, ServerCallContext context)
@@ -128,7 +128,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
                 throw VecVaultException.Invalid($"searches[{i}].collection", "must be empty or equal the batch's collection");
             }
 
-            response.Results.Add(RunSearch(tenant, request.Collection, search, $"searches[{i}]."));
+            response.Results.Add(RunSearch(tenant, request.Collection, search, $"searches[{i}].", context.CancellationToken));
         }
 
         return Task.FromResult(response);
@@ -158,7 +158,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
         return Task.FromResult(response);
     }
 
-    private SearchResponse RunSearch(TenantId tenant, string collection, SearchRequest request, string prefix)
+    private SearchResponse RunSearch(TenantId tenant, string collection, SearchRequest request, string prefix, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var filter = FilterMapping.ToCore(request.Filter, $"{prefix}filter");
@@ -183,7 +183,7 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
         IReadOnlyList<CoreScoredPoint> results;
         try
         {
-            results = engine.Search(tenant, collection, query);
+            results = engine.Search(tenant, collection, query, cancellationToken);
         }
         catch (VecVaultException e) when (e.Field == "vector")
         {
