@@ -18,7 +18,7 @@ internal static class IndexBenchmark
 
     public static Command Command()
     {
-        var quick = new Option<bool>("--quick") { Description = "Small sets (Fashion-MNIST 10k, clustered 20k x 128, 100 queries): a smoke run of about a minute" };
+        var quick = new Option<bool>("--quick") { Description = "Small sets (Fashion-MNIST 10k, clustered 20k x 128, 500 queries): a smoke run of about a minute" };
         var peers = new Option<string>("--peers") { Description = $"Peers to run, comma-separated ({string.Join(", ", PeerRunner.All)}), or none", DefaultValueFactory = _ => string.Join(',', PeerRunner.All) };
         var m = new Option<int>("--m") { Description = "HNSW M for every index", DefaultValueFactory = _ => 16 };
         var efc = new Option<int>("--ef-construction") { Description = "HNSW ef_construction for every index", DefaultValueFactory = _ => 200 };
@@ -46,8 +46,8 @@ internal static class IndexBenchmark
         var cache = Path.Combine(output, "cache");
         var datasets = new List<Func<Dataset>>
         {
-            () => quick ? Dataset.FashionMnist(10_000, 100) : Dataset.FashionMnist(60_000, 1_000),
-            () => quick ? Synthetic.Clustered(20_000, 128, 64, 100, seed: 7) : Synthetic.Clustered(1_000_000, 128, 1_024, 1_000, seed: 7),
+            () => quick ? Dataset.FashionMnist(10_000, 500) : Dataset.FashionMnist(60_000, 1_000),
+            () => quick ? Synthetic.Clustered(20_000, 128, 64, 500, seed: 7) : Synthetic.Clustered(1_000_000, 128, 1_024, 1_000, seed: 7),
         };
         var machine = Machine.Describe(typeof(Index.Hnsw.HnswIndex), typeof(System.Numerics.Tensors.TensorPrimitives));
         var started = DateTimeOffset.Now;

@@ -15,7 +15,7 @@ internal static class PeerRunner
 
     public static List<AnnResult> Run(IReadOnlyCollection<string> peers, Dataset dataset, int[][] truth, string work, int m, int efConstruction, IReadOnlyList<int> efs, int k, Action<string> progress)
     {
-        var data = Path.Combine(work, dataset.Name);
+        var data = Path.Combine(work, $"{dataset.Name}-q{dataset.Queries.Length}");
         Directory.CreateDirectory(data);
         Write(Path.Combine(data, "base.fvecs"), () => Texmex.WriteFvecs(Path.Combine(data, "base.fvecs"), dataset.Base));
         Write(Path.Combine(data, "queries.fvecs"), () => Texmex.WriteFvecs(Path.Combine(data, "queries.fvecs"), dataset.Queries));

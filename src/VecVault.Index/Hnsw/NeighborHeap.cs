@@ -75,5 +75,9 @@ internal sealed class NeighborHeap(bool closestOnTop)
         return top;
     }
 
-    private bool Above(Neighbor a, Neighbor b) => closestOnTop ? a.CompareTo(b) < 0 : a.CompareTo(b) > 0;
+    private bool Above(Neighbor a, Neighbor b) => closestOnTop ? Closer(a, b) : Closer(b, a);
+
+    /// <summary>The order of <see cref="Neighbor.CompareTo"/> without its NaN handling (distances of finite vectors are never NaN).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool Closer(Neighbor a, Neighbor b) => a.Distance < b.Distance || (a.Distance == b.Distance && a.Node < b.Node);
 }

@@ -11,6 +11,8 @@ public sealed class VectorStore : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
 
+    private readonly int _chunkShift;
+    private readonly int _slotMask;
     private LockedBuffer[] _chunks = [];
     private int _count;
 
@@ -19,7 +21,11 @@ public sealed class VectorStore : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         Dimension = dimension;
-        VectorsPerChunk = Math.Max(1, ChunkBytes / (dimension * sizeof(float)));
+
+        // A power of two, so a slot's chunk and offset are a shift and a mask (searches compute them per distance).
+        _chunkShift = System.Numerics.BitOperations.Log2((uint)Math.Max(1, ChunkBytes / (dimension * sizeof(float))));
+        VectorsPerChunk = 1 << _chunkShift;
+        _slotMask = VectorsPerChunk - 1;
     }
 
     /// <summary>Floats per vector.</summary>
@@ -43,7 +49,7 @@ public sealed class VectorStore : IDisposable
         }
 
         var slot = _count;
-        var chunk = slot / VectorsPerChunk;
+        var chunk = slot >> _chunkShift;
         if (chunk == _chunks.Length)
         {
             var grown = new LockedBuffer[_chunks.Length + 1];
@@ -61,7 +67,7 @@ public sealed class VectorStore : IDisposable
     public ReadOnlySpan<float> Get(int slot)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)slot, (uint)Count, nameof(slot));
-        return Slot(Volatile.Read(ref _chunks)[slot / VectorsPerChunk], slot);
+        return Slot(Volatile.Read(ref _chunks)[slot >> _chunkShift], slot);
     }
 
     /// <summary>Zeroes and frees every chunk.</summary>
@@ -76,5 +82,5 @@ public sealed class VectorStore : IDisposable
     }
 
     private Span<float> Slot(LockedBuffer chunk, int slot) =>
-        chunk.AsSpan<float>().Slice(slot % VectorsPerChunk * Dimension, Dimension);
+        chunk.AsSpan<float>().Slice((slot & _slotMask) * Dimension, Dimension);
 }
