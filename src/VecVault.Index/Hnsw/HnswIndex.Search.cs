@@ -90,6 +90,13 @@ public sealed partial class HnswIndex
             for (var i = 1; i <= count; i++)
             {
                 var node = links[i];
+
+                // The graph is larger than the caches: start loading the next neighbour while this one is scored.
+                if (i < count)
+                {
+                    _vectors.Prefetch(links[i + 1]);
+                }
+
                 if ((uint)node >= (uint)stored || !visited.Visit(node))
                 {
                     continue;

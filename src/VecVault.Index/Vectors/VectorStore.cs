@@ -70,6 +70,16 @@ public sealed class VectorStore : IDisposable
         return Slot(Volatile.Read(ref _chunks)[slot >> _chunkShift], slot);
     }
 
+    /// <summary>Asks the CPU to start loading the vector in <paramref name="slot"/>; a hint, never an error.</summary>
+    public void Prefetch(int slot)
+    {
+        var chunks = Volatile.Read(ref _chunks);
+        if ((uint)slot < (uint)Count && slot >> _chunkShift < chunks.Length)
+        {
+            chunks[slot >> _chunkShift].Prefetch((slot & _slotMask) * Dimension * sizeof(float));
+        }
+    }
+
     /// <summary>Zeroes and frees every chunk.</summary>
     public void Dispose()
     {
