@@ -19,6 +19,7 @@ public sealed class KekRotationTests(ITestOutputHelper output) : TenantFixture(o
 
         var (version, rewrapped) = await _engine.RotateTenantKeyAsync(Acme, second, default);
         Assert.Equal((2u, 6), (version, rewrapped));
+        await ReportHsmLatencyAsync();
         Assert.Equal(second, _engine.GetTenant(Acme).Kek);
         Assert.Equal(before, Snapshot(_engine));
 
@@ -109,4 +110,20 @@ public sealed class KekRotationTests(ITestOutputHelper output) : TenantFixture(o
         }
     }
 
+
+    /// <summary>Prints the HSM latency the audit log recorded per key operation (AES-GCM in SoftHSM2 here).</summary>
+    private async Task ReportHsmLatencyAsync()
+    {
+        var latencies = new Dictionary<string, List<double>>();
+        await foreach (var record in _audit.ReadAsync(0, follow: false))
+        {
+            if (record.Details.TryGetValue("hsm_ms", out var ms))
+            {
+                (latencies.TryGetValue(record.Event, out var list) ? list : latencies[record.Event] = []).Add(double.Parse(ms, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        Assert.Contains("rewrap", latencies.Keys);
+        _output.WriteLine("HSM latency per operation (audit hsm_ms): " + string.Join("; ", latencies.Select(l => $"{l.Key}: median {l.Value.Order().ElementAt(l.Value.Count / 2):F3} ms over {l.Value.Count}")));
+    }
 }
