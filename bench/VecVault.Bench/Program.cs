@@ -1,8 +1,10 @@
 using System.CommandLine;
 using VecVault.Bench.Ann;
+using VecVault.Bench.Micro;
 
 var root = new RootCommand("vecvault-bench: VecVault's benchmarks. Results go to bench/results/ as JSON, markdown and PNG.")
 {
     IndexBenchmark.Command(),
+    MicroBenchmarks.Command(),
 };
 return await root.Parse(args).InvokeAsync();
