@@ -28,6 +28,11 @@ public static partial class ServerHost
     /// </summary>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
     {
+        // HSM calls block a thread in the PKCS#11 module (a hung HSM holds one until it answers): keep enough threads
+        // ready that requests served from memory are not queued behind them while the pool grows.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), completionPorts);
+
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
         var section = builder.Configuration.GetSection(VecVaultOptions.Section);
