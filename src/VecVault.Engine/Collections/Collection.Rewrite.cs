@@ -1,9 +1,7 @@
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
-using VecVault.Engine.Tenants;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Log;
-using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
 namespace VecVault.Engine.Collections;
@@ -51,12 +49,7 @@ internal sealed partial class Collection
         var segment = new Segment(id, key, _tenant.Time.GetTimestamp());
         try
         {
-            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, _tenant.Kek, _tenant.KekVersion, ConfigDigest);
-            var started = _tenant.Time.GetTimestamp();
-            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(_tenant.Kek, key.Key, context), cancellationToken);
-            var hsm = _tenant.Time.GetElapsedTime(started);
-            await target.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, _tenant.KekVersion)), cancellationToken);
-            _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, _tenant.Kek, hsm));
+            await WriteDescriptorAsync(target, id, key, cancellationToken);
             await Task.WhenAll(SealLivePoints(segment, target));
             return segment;
         }

@@ -6,6 +6,7 @@ using VecVault.Core.Points;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Engine.Tenants;
+using VecVault.Storage.Log;
 using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
@@ -162,14 +163,7 @@ internal sealed partial class Collection
         await _tenant.KekGate.WaitAsync(cancellationToken);
         try
         {
-            var (kek, version) = (_tenant.Kek, _tenant.KekVersion);
-            var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, kek, version, ConfigDigest);
-            var started = _tenant.Time.GetTimestamp();
-            var wrapped = await Task.Run(() => _tenant.Keys.Wrap(kek, key.Key, context), cancellationToken);
-            var hsm = _tenant.Time.GetElapsedTime(started);
-            var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version);
-            await _tenant.Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
-            _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, kek, hsm));
+            await WriteDescriptorAsync(_tenant.Log, id, key, cancellationToken);
         }
         catch
         {
@@ -200,6 +194,22 @@ internal sealed partial class Collection
         }
 
         return segment;
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="key"/> under the tenant's KEK in effect, bound to segment <paramref name="id"/>'s context,
+    /// and makes the segment's descriptor durable in <paramref name="log"/>. The caller holds the tenant's KEK gate.
+    /// </summary>
+    private async Task WriteDescriptorAsync(TenantLog log, ulong id, DataKey key, CancellationToken cancellationToken)
+    {
+        var (kek, version) = (_tenant.Kek, _tenant.KekVersion);
+        var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, kek, version, ConfigDigest);
+        var started = _tenant.Time.GetTimestamp();
+        var wrapped = await Task.Run(() => _tenant.Keys.Wrap(kek, key.Key, context), cancellationToken);
+        var hsm = _tenant.Time.GetElapsedTime(started);
+        var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version);
+        await log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
+        _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, kek, hsm));
     }
 
     private sealed record PendingWrite(Task Durable, IReadOnlyList<WalOp> Ops)

@@ -125,11 +125,8 @@ public sealed class FilterEvaluator
         var result = new SlotSet(_slots);
         foreach (var slot in _live.Enumerate())
         {
-            if (Payload(slot) is { } payload && Holds(condition, payload.RootElement))
-            {
-                result.Add(slot);
-            }
-            else if (Payload(slot) is null && condition is IsEmptyCondition)
+            // A point without a payload holds only is_empty.
+            if (Payload(slot) is { } payload ? Holds(condition, payload.RootElement) : condition is IsEmptyCondition)
             {
                 result.Add(slot);
             }
