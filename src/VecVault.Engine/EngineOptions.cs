@@ -30,6 +30,12 @@ public sealed record EngineOptions
     /// </summary>
     public TimeSpan DekTimeToLive { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Locked bytes that loaded sealed segments may hold, over all tenants; loading past it evicts (and zeroes) the least
+    /// recently used ones. Active segments are not counted: they hold at most their collection's segment size each.
+    /// </summary>
+    public long SegmentCacheBytes { get; init; } = 2L << 30;
+
     /// <summary>Allow tenants with the benchmark-only key model <c>none</c> (no BYOK).</summary>
     public bool AllowKeyModelNone { get; init; }
 }

@@ -28,11 +28,13 @@ public sealed partial class VaultEngine : IAsyncDisposable
     private readonly TimeProvider _time;
 
     private readonly AuditLog _audit;
+    private readonly Collections.SegmentCache _cache;
     private FileStream? _directoryLock;
 
     private VaultEngine(EngineOptions options, IKekService keys, AuditLog audit, ILogger logger, TimeProvider time)
     {
         _audit = audit;
+        _cache = new Collections.SegmentCache(options.SegmentCacheBytes);
         _options = options;
         _keys = keys;
         _logger = logger;
@@ -40,6 +42,17 @@ public sealed partial class VaultEngine : IAsyncDisposable
     }
 
     private string TenantsDirectory => Path.Combine(_options.DataDirectory, "tenants");
+
+    /// <summary>Loaded sealed segments, their locked bytes, loads, evictions and cold-load time by phase.</summary>
+    public Collections.SegmentCacheStats SegmentStats => _cache.Stats();
+
+    /// <summary>Every quarantined segment: tenant, collection, segment and reason.</summary>
+    public IReadOnlyList<(TenantId Tenant, string Collection, ulong Segment, string Reason)> Quarantined =>
+        [.. _tenants.Values.SelectMany(t => t.Quarantined().Select(q => (t.Id, q.Collection, q.Segment, q.Reason)))];
+
+    /// <summary>Seals a collection's active segment now; returns the sealed segment's id (0 when it was empty).</summary>
+    public Task<ulong> SealAsync(TenantId tenant, string collection, CancellationToken cancellationToken) =>
+        FindTenant(tenant).SealAsync(collection, cancellationToken);
 
     /// <summary>Opens the data directory and recovers every tenant found in it.</summary>
     public static VaultEngine Open(EngineOptions options, IKekService keys, AuditLog audit, ILogger<VaultEngine> logger, TimeProvider time)
@@ -56,7 +69,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             }
 
             var started = time.GetTimestamp();
-            var tenant = Tenants.Tenant.Open(directory, keys, audit, options.Log, logger, time);
+            var tenant = Tenants.Tenant.Open(directory, keys, audit, engine._cache, options.Log, logger, time);
             engine._tenants[id] = tenant;
             LogTenantRecovered(logger, id.Value, tenant.Info().CollectionCount, time.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -102,7 +115,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
             var record = new TenantRecord(spec.Id.Value, spec.Kek, 1, spec.OutagePolicy, (long)spec.OutageGrace.TotalMilliseconds, _time.GetUtcNow());
             try
             {
-                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _audit, _options.Log, _logger, _time, cancellationToken);
+                var tenant = await Tenants.Tenant.CreateAsync(directory, record, _keys, _audit, _cache, _options.Log, _logger, _time, cancellationToken);
                 _tenants[spec.Id] = tenant;
                 LogTenantCreated(_logger, spec.Id.Value, spec.Kek.ToString());
                 return tenant.Info();

@@ -13,6 +13,12 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
     /// <summary>HNSW parameters.</summary>
     public HnswConfig Hnsw { get; init; } = HnswConfig.Default;
 
+    /// <summary>Default of <see cref="SegmentMaxPoints"/>.</summary>
+    public const int DefaultSegmentMaxPoints = 100_000;
+
+    /// <summary>Points the active segment holds before it is sealed under a fresh DEK.</summary>
+    public int SegmentMaxPoints { get; init; } = DefaultSegmentMaxPoints;
+
     /// <summary>Payload fields indexed for filtering.</summary>
     public IReadOnlyList<PayloadIndexSpec> PayloadIndexes { get; init; } = [];
 
@@ -27,6 +33,11 @@ public sealed record CollectionConfig(int Dimension, Metric Metric)
         if (!Enum.IsDefined(Metric))
         {
             throw VecVaultException.Invalid($"{field}.metric", "must be METRIC_COSINE, METRIC_L2 or METRIC_DOT");
+        }
+
+        if (SegmentMaxPoints is < 10 or > 10_000_000)
+        {
+            throw VecVaultException.Invalid($"{field}.segment_max_points", "must be between 10 and 10000000");
         }
 
         Hnsw.Validate($"{field}.hnsw");

@@ -4,87 +4,68 @@ using VecVault.Core.Filters;
 using VecVault.Core.Ids;
 using VecVault.Core.Points;
 using VecVault.Index.Distance;
-using VecVault.Index.Exact;
-using VecVault.Index.Hnsw;
 
 namespace VecVault.Engine.Collections;
 
 // Reads check availability under the shared lock: a delete or a revocation unloads the collection under the
-// exclusive one, so a read sees either all of the data or the denial, never an emptied store.
+// exclusive one, so a read sees either all of the data or the denial, never an emptied store. Sealed segments are
+// searched one after another, each held in memory only while it is searched.
 internal sealed partial class Collection
 {
     /// <summary>
-    /// k-nearest-neighbour search over the collection's live points: through the HNSW graph with the query's ef (the
-    /// collection's default when it names none), or exact (brute force) when the query asks. A scan stops with
-    /// <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> (the request's deadline) fires.
+    /// k-nearest-neighbour search over the collection's live points: every segment is searched (through its graph
+    /// with the query's ef, the collection's default when it names none, or exact when the query asks) and the best k
+    /// merged. A scan stops with <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/>
+    /// (the request's deadline) fires.
     /// </summary>
     public IReadOnlyList<ScoredPoint> Search(SearchQuery query, CancellationToken cancellationToken = default)
     {
         VectorValidation.Check(query.Vector.Span, Config.Dimension, "vector");
         cancellationToken.ThrowIfCancellationRequested();
         var vector = Prepare(query.Vector.Span);
+        var closerFirst = DistanceKernels.HigherIsCloser(Config.Metric) ? -1 : 1;
         _state.EnterReadLock();
         try
         {
             ThrowIfUnavailable();
-            var hits = Plan(query) switch
+            var best = new List<ScoredPoint>(query.K);
+            Collect(_points, _content);
+            foreach (var segment in _sealed)
             {
-                (SearchPlan.Exact, var accept) => ExactSearch.Search(_vectors, Config.Metric, vector, query.K, accept, cancellationToken),
-                (_, var accept) => SearchGraph(vector, query, accept),
-            };
-            var results = new List<ScoredPoint>(hits.Count);
-            foreach (var (slot, score) in hits)
-            {
-                if (query.ScoreThreshold is { } threshold && !IsWithin(score, threshold))
+                if (segment.Points.LiveCount == 0)
                 {
-                    break;
+                    continue;
                 }
 
-                results.Add(new ScoredPoint(
-                    _slotIds[slot],
-                    score,
-                    query.WithVectors ? _vectors.Get(slot).ToArray() : null,
-                    query.WithPayload ? ParsePayload(_payloads[slot]) : null));
+                cancellationToken.ThrowIfCancellationRequested();
+                using var use = Use(segment);
+                Collect(segment.Points, use.Content);
             }
 
-            return results;
-        }
-        finally
-        {
-            _state.ExitReadLock();
-        }
-    }
+            return best;
 
-    private List<(int Slot, float Score)> SearchGraph(float[] vector, SearchQuery query, Func<int, bool> accept)
-    {
-        var found = new Neighbor[query.K];
-        var count = _index.Search(vector, query.K, query.Ef ?? Config.Hnsw.EfSearch, accept, found);
-        var hits = new List<(int Slot, float Score)>(count);
-        for (var i = 0; i < count; i++)
-        {
-            hits.Add((found[i].Node, DistanceKernels.ScoreOf(Config.Metric, found[i].Distance)));
-        }
-
-        return hits;
-    }
-
-    /// <summary>
-    /// Inserts every point applied since the last call into the graph. Callers serialise it (the durable-write
-    /// queue, or recovery); it holds the shared lock, so searches run meanwhile and an unload waits for it.
-    /// </summary>
-    private void IndexNewPoints()
-    {
-        _state.EnterReadLock();
-        try
-        {
-            if (_gone is not null)
+            // Merges one segment's k best into the running k best, reading what the query asks while the segment is held.
+            void Collect(PointSet points, SegmentContent content)
             {
-                return;
-            }
+                foreach (var (slot, score) in content.Search(vector, query, points, cancellationToken))
+                {
+                    if (query.ScoreThreshold is { } threshold && !IsWithin(score, threshold))
+                    {
+                        break;
+                    }
 
-            while (_index.Count < _vectors.Count)
-            {
-                _index.Add();
+                    best.Add(new ScoredPoint(
+                        points.IdAt(slot),
+                        score,
+                        query.WithVectors ? content.Vectors.Get(slot).ToArray() : null,
+                        query.WithPayload ? ParsePayload(content.PayloadAt(slot)) : null));
+                }
+
+                best.Sort((a, b) => closerFirst * a.Score.CompareTo(b.Score));
+                if (best.Count > query.K)
+                {
+                    best.RemoveRange(query.K, best.Count - query.K);
+                }
             }
         }
         finally
@@ -103,9 +84,9 @@ internal sealed partial class Collection
             var points = new List<Point>(ids.Count);
             foreach (var id in ids)
             {
-                if (_slotById.TryGetValue(id, out var slot))
+                if (Find(id) is var (segment, slot) && slot >= 0)
                 {
-                    points.Add(Read(slot, withPayload, withVectors));
+                    points.Add(Read(segment, slot, withPayload, withVectors));
                 }
             }
 
@@ -124,7 +105,19 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            return filter is null ? _slotById.Count : Evaluate(filter).Count();
+            if (filter is null)
+            {
+                return LiveCount;
+            }
+
+            long count = _content.Evaluate(filter, _points).Count();
+            foreach (var segment in _sealed.Where(s => s.Points.LiveCount > 0))
+            {
+                using var use = Use(segment);
+                count += use.Content.Evaluate(filter, segment.Points).Count();
+            }
+
+            return count;
         }
         finally
         {
@@ -139,12 +132,34 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            var matching = filter is null ? null : Evaluate(filter);
-            var ids = _slotById
-                .Where(entry => (offset is null || entry.Key.CompareTo(offset.Value) >= 0) && (matching is null || matching.Contains(entry.Value)))
-                .Select(entry => entry.Key).Order().Take(limit + 1).ToList();
-            var page = ids.Take(limit).Select(id => Read(_slotById[id], withPayload, withVectors)).ToList();
-            return (page, ids.Count > limit ? ids[limit] : null);
+            var candidates = new List<(PointId Id, SealedSegment? Segment, int Slot)>();
+            Gather(null, _points, filter is null ? null : _content.Evaluate(filter, _points));
+            foreach (var segment in _sealed.Where(s => s.Points.LiveCount > 0))
+            {
+                if (filter is null)
+                {
+                    Gather(segment, segment.Points, null);
+                    continue;
+                }
+
+                using var use = Use(segment);
+                Gather(segment, segment.Points, use.Content.Evaluate(filter, segment.Points));
+            }
+
+            var page = candidates.OrderBy(c => c.Id).Take(limit + 1).ToList();
+            var points = page.Take(limit).Select(c => Read(c.Segment, c.Slot, withPayload, withVectors)).ToList();
+            return (points, page.Count > limit ? page[limit].Id : null);
+
+            void Gather(SealedSegment? segment, PointSet points, Index.Filters.SlotSet? matching)
+            {
+                foreach (var (id, slot) in points.Live)
+                {
+                    if ((offset is null || id.CompareTo(offset.Value) >= 0) && (matching is null || matching.Contains(slot)))
+                    {
+                        candidates.Add((id, segment, slot));
+                    }
+                }
+            }
         }
         finally
         {
@@ -152,10 +167,40 @@ internal sealed partial class Collection
         }
     }
 
-    private Point Read(int slot, bool withPayload, bool withVectors) => new(
-        _slotIds[slot],
-        withVectors ? _vectors.Get(slot).ToArray() : ReadOnlyMemory<float>.Empty,
-        withPayload ? ParsePayload(_payloads[slot]) : null);
+    /// <summary>Where <paramref name="id"/> is live: the sealed segment (null: the active one) and slot, or slot -1. Caller holds the shared lock.</summary>
+    private (SealedSegment? Segment, int Slot) Find(PointId id)
+    {
+        if (_points.TryGetSlot(id, out var slot))
+        {
+            return (null, slot);
+        }
+
+        for (var i = _sealed.Count - 1; i >= 0; i--)
+        {
+            if (_sealed[i].Points.TryGetSlot(id, out slot))
+            {
+                return (_sealed[i], slot);
+            }
+        }
+
+        return (null, -1);
+    }
+
+    private Point Read(SealedSegment? segment, int slot, bool withPayload, bool withVectors)
+    {
+        var points = segment?.Points ?? _points;
+        if (!withPayload && !withVectors)
+        {
+            return new Point(points.IdAt(slot), ReadOnlyMemory<float>.Empty, null);
+        }
+
+        using var use = segment is null ? default : Use(segment);
+        var content = segment is null ? _content : use.Content;
+        return new Point(
+            points.IdAt(slot),
+            withVectors ? content.Vectors.Get(slot).ToArray() : ReadOnlyMemory<float>.Empty,
+            withPayload ? ParsePayload(content.PayloadAt(slot)) : null);
+    }
 
     private bool IsWithin(float score, float threshold) =>
         DistanceKernels.HigherIsCloser(Config.Metric) ? score >= threshold : score <= threshold;

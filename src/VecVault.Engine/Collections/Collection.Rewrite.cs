@@ -1,7 +1,9 @@
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Memory.Locked;
+using VecVault.Engine.Tenants;
 using VecVault.Storage.Log;
+using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
 namespace VecVault.Engine.Collections;
@@ -38,15 +40,25 @@ internal sealed partial class Collection
     public void ReleaseWrites() => _writeGate.Release();
 
     /// <summary>
-    /// Writes the collection's live points into <paramref name="target"/> as one fresh segment under a fresh DEK,
-    /// wrapped under the tenant's KEK in effect. The plaintext is encoded in locked memory and sealed batch by batch.
-    /// The caller holds writes and the tenant's KEK gate. Returns the new segment, to install once the log is swapped.
+    /// Writes the collection into <paramref name="target"/> under fresh DEKs, wrapped under the tenant's KEK in effect:
+    /// each sealed segment anew (same id and slots, loaded for it when evicted), then the active segment's live points
+    /// and tombstones as one fresh WAL run. Plaintext is encoded in locked memory. The caller holds seals, writes and
+    /// the tenant's KEK gate. Returns the new WAL run, to install once the log is swapped (the sealed segments are
+    /// attached to their new pages by <see cref="AttachSealed"/>).
     /// </summary>
-    public async Task<Segment> RewriteAsync(TenantLog target, CancellationToken cancellationToken)
+    public async Task<WalSegment> RewriteAsync(TenantLog target, CancellationToken cancellationToken)
     {
+        foreach (var sealedSegment in SealedSnapshot())
+        {
+            using var sealedKey = DataKey.Generate();
+            using var use = Use(sealedSegment);
+            var (records, _, _) = await WriteSealedAsync(sealedSegment, use.Content, sealedKey, cancellationToken);
+            await target.AppendRangeAsync(records, cancellationToken);
+        }
+
         var id = _nextSegmentId;
         var key = DataKey.Generate();
-        var segment = new Segment(id, key, _tenant.Time.GetTimestamp());
+        var segment = new WalSegment(id, key, _tenant.Time.GetTimestamp());
         try
         {
             await WriteDescriptorAsync(target, id, key, cancellationToken);
@@ -61,7 +73,7 @@ internal sealed partial class Collection
     }
 
     /// <summary>Seals every live point into WAL batches under <paramref name="segment"/> and enqueues them; returns their commits.</summary>
-    private List<Task<long>> SealLivePoints(Segment segment, TenantLog target)
+    private List<Task<long>> SealLivePoints(WalSegment segment, TenantLog target)
     {
         var appends = new List<Task<long>>();
         using var scratch = LockedBuffer.Allocate(target.MaxRecordBytes - PageCipher.Overhead);
@@ -70,17 +82,29 @@ internal sealed partial class Collection
         {
             ThrowIfUnavailable();
             var writer = new WalBatchWriter(scratch.Span);
-            foreach (var (pointId, slot) in _slotById.OrderBy(entry => entry.Value))
+
+            // Deletes first: they hide older versions in sealed segments, and the upserts that follow are newer.
+            foreach (var tombstone in _points.Tombstones)
             {
-                var payload = _payloads[slot];
-                if (writer.TryAddUpsert(pointId, _vectors.Get(slot), payload))
+                if (!writer.TryAddDelete(tombstone))
+                {
+                    appends.Add(Seal(writer.Finish()));
+                    writer.Reset();
+                    writer.TryAddDelete(tombstone);
+                }
+            }
+
+            foreach (var (pointId, slot) in _points.Live.OrderBy(entry => entry.Value))
+            {
+                var payload = _content.PayloadAt(slot);
+                if (writer.TryAddUpsert(pointId, _content.Vectors.Get(slot), payload))
                 {
                     continue;
                 }
 
                 appends.Add(Seal(writer.Finish()));
                 writer.Reset();
-                if (!writer.TryAddUpsert(pointId, _vectors.Get(slot), payload))
+                if (!writer.TryAddUpsert(pointId, _content.Vectors.Get(slot), payload))
                 {
                     throw new InvalidOperationException("a stored point does not fit in a WAL record");
                 }
@@ -104,8 +128,32 @@ internal sealed partial class Collection
             target.AppendAsync(PageCipher.Seal(segment.Key, _tenant.Id, new RecordHeader(RecordKind.WalBatch, Id, segment.Id, segment.NextSequence(_tenant.Time.GetTimestamp())), batch), CancellationToken.None);
     }
 
-    /// <summary>Makes <paramref name="segment"/> the collection's only segment once the rewritten log is in place; zeroes the DEKs it replaces.</summary>
-    public void InstallRewrite(Segment segment)
+    /// <summary>Records where a sealed segment's pages and descriptor are after a log rewrite (or a seal the rewrite made durable).</summary>
+    public void AttachSealed(SealedSegmentRecord descriptor, DekWrapping wrapping, LogRange pages)
+    {
+        var segment = SealedSnapshot().Find(s => s.Id == descriptor.Key.SegmentId);
+        if (segment is not null)
+        {
+            segment.Attach(descriptor, wrapping, pages);
+            _tenant.Cache.Track(segment);
+        }
+    }
+
+    private List<SealedSegment> SealedSnapshot()
+    {
+        _state.EnterReadLock();
+        try
+        {
+            return [.. _sealed];
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+    }
+
+    /// <summary>Makes <paramref name="segment"/> the active segment's only WAL run once the rewritten log is in place; zeroes the DEKs it replaces.</summary>
+    public void InstallRewrite(WalSegment segment)
     {
         _state.EnterWriteLock();
         try

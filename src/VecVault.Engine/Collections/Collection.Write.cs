@@ -16,7 +16,7 @@ internal sealed partial class Collection
 {
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Queue<PendingWrite> _pending = new();
-    private Segment? _active;
+    private WalSegment? _active;
 
     /// <summary>Upserts points; completes when they are durable and visible to searches.</summary>
     public async Task<int> UpsertAsync(IReadOnlyList<Point> points, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ internal sealed partial class Collection
         _state.EnterReadLock();
         try
         {
-            existing = ids.Distinct().Count(_slotById.ContainsKey);
+            existing = ids.Distinct().Count(id => Find(id).Slot >= 0);
         }
         finally
         {
@@ -133,7 +133,28 @@ internal sealed partial class Collection
 
                 IndexNewPoints();
                 next.Applied.TrySetResult();
+                SealWhenFull();
             }
+        }
+    }
+
+    /// <summary>
+    /// Inserts every point applied since the last call into the active graph. Callers serialise it (the durable-write
+    /// queue, or recovery); it holds the shared lock, so searches run meanwhile and an unload waits for it.
+    /// </summary>
+    private void IndexNewPoints()
+    {
+        _state.EnterReadLock();
+        try
+        {
+            if (_gone is null)
+            {
+                _content.IndexNewPoints();
+            }
+        }
+        finally
+        {
+            _state.ExitReadLock();
         }
     }
 
@@ -156,7 +177,7 @@ internal sealed partial class Collection
     /// Opens a segment under a fresh DEK, wrapped by the tenant's KEK, and makes its descriptor durable. Holds the
     /// tenant's KEK gate, so a rotation never misses the segment and the DEK is wrapped under the KEK in effect.
     /// </summary>
-    private async Task<Segment> OpenSegmentAsync(CancellationToken cancellationToken)
+    private async Task<WalSegment> OpenSegmentAsync(CancellationToken cancellationToken)
     {
         var id = _nextSegmentId;
         var key = DataKey.Generate();
@@ -176,7 +197,7 @@ internal sealed partial class Collection
         }
 
         _nextSegmentId = id + 1;
-        var segment = new Segment(id, key, _tenant.Time.GetTimestamp());
+        var segment = new WalSegment(id, key, _tenant.Time.GetTimestamp());
         _state.EnterWriteLock();
         try
         {
@@ -198,18 +219,24 @@ internal sealed partial class Collection
 
     /// <summary>
     /// Wraps <paramref name="key"/> under the tenant's KEK in effect, bound to segment <paramref name="id"/>'s context,
-    /// and makes the segment's descriptor durable in <paramref name="log"/>. The caller holds the tenant's KEK gate.
+    /// and makes the WAL descriptor durable in <paramref name="log"/>. The caller holds the tenant's KEK gate.
     /// </summary>
     private async Task WriteDescriptorAsync(TenantLog log, ulong id, DataKey key, CancellationToken cancellationToken)
+    {
+        var (wrapped, _, version) = await WrapAsync(id, key, cancellationToken);
+        var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version);
+        await log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
+    }
+
+    /// <summary>Wraps segment <paramref name="id"/>'s DEK under the tenant's KEK in effect (audited). The caller holds the tenant's KEK gate.</summary>
+    private async Task<(byte[] Wrapped, Core.Keys.KekReference Kek, uint Version)> WrapAsync(ulong id, DataKey key, CancellationToken cancellationToken)
     {
         var (kek, version) = (_tenant.Kek, _tenant.KekVersion);
         var context = DekContext.Encode(_tenant.Id, Id, id, key.Id, kek, version, ConfigDigest);
         var started = _tenant.Time.GetTimestamp();
         var wrapped = await Task.Run(() => _tenant.Keys.Wrap(kek, key.Key, context), cancellationToken);
-        var hsm = _tenant.Time.GetElapsedTime(started);
-        var descriptor = new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version);
-        await log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentOpened, Id, id, 0), descriptor), cancellationToken);
-        _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, kek, hsm));
+        _tenant.Audit.Write("wrap", _tenant.Id.Value, KeyAudit.Segment(Name, id, key.Id, kek, _tenant.Time.GetElapsedTime(started)));
+        return (wrapped, kek, version);
     }
 
     private sealed record PendingWrite(Task Durable, IReadOnlyList<WalOp> Ops)

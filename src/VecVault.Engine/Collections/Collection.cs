@@ -1,35 +1,27 @@
-using System.Security.Cryptography;
 using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
 using VecVault.Crypto.Keys;
 using VecVault.Engine.Tenants;
 using VecVault.Index.Distance;
-using VecVault.Index.Filters;
-using VecVault.Index.Hnsw;
-using VecVault.Index.Vectors;
 
 namespace VecVault.Engine.Collections;
 
 /// <summary>
-/// A collection: its segments' write path, the decrypted points held in locked memory, and their HNSW graph.
-/// Writes are serialised by a gate, appended to the tenant's log, and applied to memory in log order once
-/// durable (under the exclusive lock), then inserted into the graph (under the shared lock, so searches go on);
-/// reads take the shared lock.
+/// A collection: one active segment receiving writes (its WAL in the tenant's log, its points and content in memory)
+/// and any number of sealed segments (stored as encrypted pages, loaded on use). A point is live in at most one
+/// segment: a write kills its earlier version wherever it is. Writes are serialised by a gate, appended to the log,
+/// and applied in log order once durable (under the exclusive lock), then inserted into the active graph (under the
+/// shared lock, so searches go on); reads take the shared lock.
 /// </summary>
 internal sealed partial class Collection : IDisposable
 {
     private readonly Tenant _tenant;
-    private readonly VectorStore _vectors;
-    private readonly HnswIndex _index;
-    private readonly Func<int, bool> _isLive;
-    private readonly PayloadIndexSet _payloadIndexes;
-    private readonly List<PointId> _slotIds = [];
-    private readonly List<byte[]?> _payloads = [];
-    private readonly List<bool> _live = [];
-    private readonly Dictionary<PointId, int> _slotById = [];
     private readonly ReaderWriterLockSlim _state = new(LockRecursionPolicy.NoRecursion);
-    private readonly Dictionary<ulong, Segment> _segments = [];
+    private readonly Dictionary<ulong, WalSegment> _segments = [];
+    private readonly List<SealedSegment> _sealed = [];
+    private PointSet _points = new();
+    private SegmentContent _content;
     private ulong _nextSegmentId = 1;
     private string? _quarantine;
     private VecVaultException? _gone;
@@ -40,10 +32,7 @@ internal sealed partial class Collection : IDisposable
         Id = id;
         Name = name;
         Config = config;
-        _vectors = new VectorStore(config.Dimension);
-        _isLive = slot => _live[slot];
-        _payloadIndexes = new PayloadIndexSet(config.PayloadIndexes);
-        _index = new HnswIndex(_vectors, config.Metric, new HnswOptions { M = config.Hnsw.M, EfConstruction = config.Hnsw.EfConstruction, EfSearch = config.Hnsw.EfSearch });
+        _content = new SegmentContent(config);
         ConfigDigest = DekContext.CollectionDigest(id, name, config.Dimension, config.Metric.ToString());
     }
 
@@ -56,15 +45,18 @@ internal sealed partial class Collection : IDisposable
     /// <summary>SHA-256 of the collection's identity and shape, bound into every DEK wrapped for it.</summary>
     public byte[] ConfigDigest { get; }
 
-    /// <summary>Segments opened in the collection's lifetime (each run's writes go to a fresh one).</summary>
+    /// <summary>Segment ids used in the collection's lifetime (each sealed segment, and each run of the active segment's WAL).</summary>
     public int SegmentCount => (int)(_nextSegmentId - 1);
+
+    /// <summary>The sealed segments, oldest first.</summary>
+    public IReadOnlyList<SealedSegment> Sealed => _sealed;
 
     public CollectionInfo Info()
     {
         _state.EnterReadLock();
         try
         {
-            return new CollectionInfo(Name, Config, _slotById.Count, SegmentCount, _quarantine is null ? 0 : 1);
+            return new CollectionInfo(Name, Config, LiveCount, SegmentCount, _quarantine is null ? 0 : 1);
         }
         finally
         {
@@ -85,29 +77,29 @@ internal sealed partial class Collection : IDisposable
         try
         {
             _gone ??= reason;
-            _vectors.Dispose();
+            _content.Dispose();
             foreach (var segment in _segments.Values)
             {
                 segment.Dispose();
             }
 
-            foreach (var payload in _payloads)
+            foreach (var segment in _sealed)
             {
-                CryptographicOperations.ZeroMemory(payload);
+                _tenant.Cache.Drop(segment);
+                segment.Points.Clear();
             }
 
             _segments.Clear();
-            _payloadIndexes.Clear();
-            _slotById.Clear();
-            _payloads.Clear();
-            _slotIds.Clear();
-            _live.Clear();
+            _sealed.Clear();
+            _points.Clear();
         }
         finally
         {
             _state.ExitWriteLock();
         }
     }
+
+    private int LiveCount => _points.LiveCount + _sealed.Sum(s => s.Points.LiveCount);
 
     /// <summary>Throws NotFound once the collection is deleted (KeyRevoked once unloaded by a revocation), DataLoss naming the tenant, collection and reason when it is quarantined.</summary>
     private void ThrowIfUnavailable()
@@ -124,34 +116,41 @@ internal sealed partial class Collection : IDisposable
         }
     }
 
-    /// <summary>Puts a point into memory; the caller holds the write lock. Replaces any earlier version.</summary>
+    /// <summary>Puts a point into the active segment; the caller holds the write lock. Kills any earlier version.</summary>
     private void ApplyUpsert(PointId id, ReadOnlySpan<float> vector, byte[]? payload)
     {
-        var slot = _vectors.Add(vector);
-        _slotIds.Add(id);
-        _payloads.Add(payload);
-        _live.Add(true);
-        if (_slotById.TryGetValue(id, out var previous))
-        {
-            _live[previous] = false;
-            _payloads[previous] = null;
-        }
-
-        _slotById[id] = slot;
-        IndexPayload(slot, payload);
+        Kill(id);
+        var slot = _content.Add(vector, payload);
+        _points.Add(id, live: true);
+        System.Diagnostics.Debug.Assert(slot == _points.Slots - 1, "points and content stay slot-aligned");
     }
 
-    /// <summary>Removes a point from memory; the caller holds the write lock.</summary>
+    /// <summary>Deletes a point wherever it is live and remembers the delete for older segments; the caller holds the write lock.</summary>
     private bool ApplyDelete(PointId id)
     {
-        if (!_slotById.Remove(id, out var slot))
+        _points.Tombstones.Add(id);
+        return Kill(id);
+    }
+
+    /// <summary>Kills the live version of <paramref name="id"/>, in the active segment or a sealed one; true when there was one.</summary>
+    private bool Kill(PointId id)
+    {
+        var slot = _points.Kill(id);
+        if (slot >= 0)
         {
-            return false;
+            _content.DropPayload(slot);
+            return true;
         }
 
-        _live[slot] = false;
-        _payloads[slot] = null;
-        return true;
+        for (var i = _sealed.Count - 1; i >= 0; i--)
+        {
+            if (_sealed[i].Points.Kill(id) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The vector as stored: a copy, normalised for cosine.</summary>

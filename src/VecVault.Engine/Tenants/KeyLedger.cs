@@ -15,7 +15,8 @@ namespace VecVault.Engine.Tenants;
 internal sealed class KeyLedger
 {
     private readonly Dictionary<ulong, CollectionRecord> _collections = [];
-    private readonly Dictionary<(ulong Collection, ulong Segment), (SegmentRecord Descriptor, DekWrapping Wrapping)> _segments = [];
+    private readonly Dictionary<(ulong Collection, ulong Segment), (SegmentRecord Descriptor, DekWrapping Wrapping, bool Sealed)> _segments = [];
+    private readonly Dictionary<ulong, ulong> _sealedThrough = [];
     private readonly Dictionary<Guid, List<DekRewrappedRecord>> _rewraps = [];
 
     private KeyLedger(TenantRecord tenant)
@@ -30,9 +31,16 @@ internal sealed class KeyLedger
     /// <summary>The current KEK version.</summary>
     public uint KekVersion { get; private set; }
 
-    /// <summary>Every live segment, in log order of its descriptor, with its collection and the wrapping of its DEK in effect.</summary>
+    /// <summary>
+    /// Every live segment, in log order of its descriptor, with its collection and the wrapping of its DEK in effect:
+    /// the sealed segments, and the WAL runs no sealed segment has replaced.
+    /// </summary>
     public IEnumerable<(CollectionRecord Collection, SegmentRecord Descriptor, DekWrapping Wrapping)> Segments =>
-        _segments.Values.Select(s => (_collections[s.Descriptor.CollectionId], s.Descriptor, s.Wrapping));
+        _segments.Values.Where(s => s.Sealed || !IsReplaced(s.Descriptor.CollectionId, s.Descriptor.SegmentId))
+            .Select(s => (_collections[s.Descriptor.CollectionId], s.Descriptor, s.Wrapping));
+
+    /// <summary>True when a sealed segment with a higher id replaced the WAL run <paramref name="segmentId"/> of the collection.</summary>
+    public bool IsReplaced(ulong collectionId, ulong segmentId) => _sealedThrough.GetValueOrDefault(collectionId) > segmentId;
 
     /// <summary>Reads the key records of a log: <paramref name="tenant"/> is its first record, <paramref name="rest"/> all others.</summary>
     /// <exception cref="VecVaultException">DataLoss when a key record does not parse or a rotation lacks some of its rewrapped DEKs.</exception>
@@ -76,7 +84,16 @@ internal sealed class KeyLedger
                 var descriptor = RecordCodec.Decode<SegmentRecord>(record);
                 if (_collections.ContainsKey(descriptor.CollectionId))
                 {
-                    _segments[(descriptor.CollectionId, descriptor.SegmentId)] = (descriptor, new DekWrapping(descriptor.WrappedDek, Kek, descriptor.KekVersion));
+                    _segments[(descriptor.CollectionId, descriptor.SegmentId)] = (descriptor, new DekWrapping(descriptor.WrappedDek, Kek, descriptor.KekVersion), false);
+                }
+
+                break;
+            case RecordKind.SegmentSealed:
+                var sealedKey = RecordCodec.Decode<SealedSegmentRecord>(record).Key;
+                if (_collections.ContainsKey(sealedKey.CollectionId) && sealedKey.CollectionId == header.CollectionId && sealedKey.SegmentId == header.SegmentId)
+                {
+                    _segments[(sealedKey.CollectionId, sealedKey.SegmentId)] = (sealedKey, new DekWrapping(sealedKey.WrappedDek, Kek, sealedKey.KekVersion), true);
+                    _sealedThrough[sealedKey.CollectionId] = Math.Max(_sealedThrough.GetValueOrDefault(sealedKey.CollectionId), sealedKey.SegmentId);
                 }
 
                 break;
@@ -109,7 +126,7 @@ internal sealed class KeyLedger
             var key = (rewrap.CollectionId, rewrap.SegmentId);
             if (_segments.TryGetValue(key, out var segment))
             {
-                _segments[key] = (segment.Descriptor, new DekWrapping(rewrap.WrappedDek, rotation.Kek, rewrap.KekVersion));
+                _segments[key] = (segment.Descriptor, new DekWrapping(rewrap.WrappedDek, rotation.Kek, rewrap.KekVersion), segment.Sealed);
             }
         }
 

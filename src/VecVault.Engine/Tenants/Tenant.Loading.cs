@@ -16,7 +16,7 @@ internal sealed partial class Tenant
     /// Opens a tenant's log and loads it. A tenant whose KEK is unusable or whose HSM does not answer is kept,
     /// denied, and loaded by a later key check once the key answers.
     /// </summary>
-    public static Tenant Open(string directory, IKekService keys, AuditLog audit, TenantLogOptions options, ILogger logger, TimeProvider time)
+    public static Tenant Open(string directory, IKekService keys, AuditLog audit, SegmentCache cache, TenantLogOptions options, ILogger logger, TimeProvider time)
     {
         var log = TenantLog.Open(directory, options, logger);
         var first = log.ReadAll().FirstOrDefault();
@@ -26,7 +26,7 @@ internal sealed partial class Tenant
             throw new VecVaultException(ErrorCode.DataLoss, $"log in '{Path.GetFileName(directory)}' does not start with a tenant record");
         }
 
-        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(first.Bytes), log, keys, audit, logger, time);
+        var tenant = new Tenant(RecordCodec.Decode<TenantRecord>(first.Bytes), log, keys, audit, cache, logger, time);
         if (tenant.Id.Value != Path.GetFileName(directory))
         {
             tenant.Deny(new VecVaultException(ErrorCode.DataLoss, "the tenant record names another tenant than its directory"), TenantState.Active);
@@ -38,10 +38,12 @@ internal sealed partial class Tenant
     }
 
     /// <summary>
-    /// Replays the log into fresh collections: catalog records, segment descriptors (each DEK unwrapped through
-    /// the HSM) and WAL batches (each authenticated and decrypted). A record of a collection that fails an
-    /// integrity check quarantines that collection; other collections keep serving. On a key or HSM failure
-    /// nothing stays loaded and the tenant is denied. The caller holds the catalog gate (or owns the tenant).
+    /// Replays the log into fresh collections, in three passes: the key records; then the catalog and the sealed
+    /// segments (their points pages authenticated and decrypted, in segment id order; their content loads on first
+    /// use); then the WAL runs no sealed segment replaced (descriptors unwrapped through the HSM, batches
+    /// authenticated, decrypted and applied). A record of a collection that fails an integrity check quarantines that
+    /// collection; other collections keep serving. On a key or HSM failure nothing stays loaded and the tenant is
+    /// denied. The caller holds the catalog gate (or owns the tenant).
     /// </summary>
     private bool TryLoad()
     {
@@ -55,9 +57,25 @@ internal sealed partial class Tenant
 
             // Fails fast when the key is unusable, and lets the adapter cache what it needs (an RSA public key).
             Keys.Check(Kek);
+            var scan = new SealedScan();
+            var found = new List<FoundSegment>();
             foreach (var record in Log.ReadAll().Skip(1))
             {
-                Replay(record, byId, ledger);
+                ReplayCatalog(record, byId, scan, found);
+            }
+
+            foreach (var segment in found.OrderBy(f => f.Descriptor.Key.SegmentId))
+            {
+                if (byId.TryGetValue(segment.CollectionId, out var owner) && !owner.IsQuarantined)
+                {
+                    Guard(owner, segment.Descriptor.Key.SegmentId, () => owner.RecoverSealed(
+                        segment.Descriptor, ledger.WrappingOf(segment.CollectionId, segment.Descriptor.Key.SegmentId), segment.PointsPages, segment.Pages));
+                }
+            }
+
+            foreach (var record in Log.ReadAll().Skip(1))
+            {
+                ReplayWal(record, byId, ledger);
             }
         }
         catch (VecVaultException e)
@@ -96,7 +114,8 @@ internal sealed partial class Tenant
         State = state;
     }
 
-    private void Replay(LogRecord record, Dictionary<ulong, Collection> byId, KeyLedger ledger)
+    /// <summary>Second pass: collections created and deleted, and the sealed segments found.</summary>
+    private void ReplayCatalog(LogRecord record, Dictionary<ulong, Collection> byId, SealedScan scan, List<FoundSegment> found)
     {
         if (!RecordHeader.TryRead(record.Bytes, out var header))
         {
@@ -120,35 +139,53 @@ internal sealed partial class Tenant
                 }
 
                 break;
-            case RecordKind.SegmentOpened:
-            case RecordKind.WalBatch:
-                if (!byId.TryGetValue(header.CollectionId, out var owner) || owner.IsQuarantined)
-                {
-                    break;
-                }
-
-                try
-                {
-                    if (header.Kind == RecordKind.SegmentOpened)
-                    {
-                        owner.RecoverSegment(RecordCodec.Decode<SegmentRecord>(record.Bytes), ledger.WrappingOf(header.CollectionId, header.SegmentId));
-                    }
-                    else
-                    {
-                        owner.RecoverBatch(header, record.Bytes);
-                    }
-                }
-                catch (VecVaultException e) when (e.Code == ErrorCode.DataLoss)
-                {
-                    owner.Quarantine($"segment {header.SegmentId}: {e.Message}");
-                }
-
+            case RecordKind.SegmentOpened or RecordKind.WalBatch or RecordKind.DekRewrapped or RecordKind.KekRotated:
+                // Replayed by the third pass; key records read by the key ledger.
                 break;
-            case RecordKind.DekRewrapped or RecordKind.KekRotated:
-                // Read by the key ledger.
+            case RecordKind.SegmentSealed or RecordKind.SegmentPoints or RecordKind.SegmentVectors or RecordKind.SegmentPayloads or RecordKind.SegmentGraph:
+                if (byId.TryGetValue(header.CollectionId, out var owner) && scan.Feed(header, record) is { } segment)
+                {
+                    found.Add(segment);
+                }
+
                 break;
             default:
                 throw new VecVaultException(ErrorCode.DataLoss, $"record at {record.Address} of tenant '{Id}' has unexpected kind {header.Kind}");
+        }
+    }
+
+    /// <summary>Third pass: the WAL runs of every collection's active segment.</summary>
+    private static void ReplayWal(LogRecord record, Dictionary<ulong, Collection> byId, KeyLedger ledger)
+    {
+        if (!RecordHeader.TryRead(record.Bytes, out var header) || header.Kind is not (RecordKind.SegmentOpened or RecordKind.WalBatch)
+            || !byId.TryGetValue(header.CollectionId, out var owner) || owner.IsQuarantined || ledger.IsReplaced(header.CollectionId, header.SegmentId))
+        {
+            return;
+        }
+
+        Guard(owner, header.SegmentId, () =>
+        {
+            if (header.Kind == RecordKind.SegmentOpened)
+            {
+                owner.RecoverSegment(RecordCodec.Decode<SegmentRecord>(record.Bytes), ledger.WrappingOf(header.CollectionId, header.SegmentId));
+            }
+            else
+            {
+                owner.RecoverBatch(header, record.Bytes);
+            }
+        });
+    }
+
+    /// <summary>Runs one recovery step of a collection; an integrity failure quarantines the collection, naming the segment.</summary>
+    private static void Guard(Collection owner, ulong segmentId, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (VecVaultException e) when (e.Code == ErrorCode.DataLoss)
+        {
+            owner.Quarantine(segmentId, e.Message);
         }
     }
 

@@ -32,10 +32,10 @@ internal sealed partial class Tenant
                 throw new VecVaultException(ErrorCode.DataLoss, $"collection '{quarantined.Name}' is quarantined; its data cannot be re-encrypted", "collection");
             }
 
-            // Writers take their write gate before the KEK gate (to open a segment): the same order here.
+            // Writers take their seal and write gates before the KEK gate (to open or seal a segment): the same order here.
             foreach (var collection in _collections.Values.OrderBy(c => c.Id))
             {
-                await collection.HoldWritesAsync(cancellationToken);
+                await collection.HoldSealsAndWritesAsync(cancellationToken);
                 held.Add(collection);
             }
 
@@ -53,7 +53,7 @@ internal sealed partial class Tenant
         {
             foreach (var collection in held)
             {
-                collection.ReleaseWrites();
+                collection.ReleaseSealsAndWrites();
             }
 
             _catalogGate.Release();
@@ -72,7 +72,7 @@ internal sealed partial class Tenant
         }
 
         var record = _record with { Kek = _kek, KekVersion = _kekVersion, NextCollectionId = _nextCollectionId };
-        var rewritten = new Dictionary<Collection, Segment>();
+        var rewritten = new Dictionary<Collection, WalSegment>();
         var log = TenantLog.Open(target, Log.Options, _logger);
         try
         {
@@ -112,6 +112,8 @@ internal sealed partial class Tenant
             collection.InstallRewrite(segment);
         }
 
+        AttachSealedSegments();
+
         LogDataKeysRotated(_logger, Id.Value, rotatedSegments, rotate.Count);
         Audit.Write("deks-rotated", Id.Value,
         [
@@ -137,15 +139,40 @@ internal sealed partial class Tenant
                 continue;
             }
 
-            if (header.Kind == RecordKind.SegmentOpened)
+            // A WAL run a sealed segment replaced is dropped; pages and batches are copied as ciphertext.
+            switch (header.Kind)
             {
-                var wrapping = ledger.WrappingOf(header.CollectionId, header.SegmentId);
-                var descriptor = RecordCodec.Decode<SegmentRecord>(record.Bytes) with { WrappedDek = wrapping.WrappedDek, KekVersion = wrapping.KekVersion };
-                yield return target.AppendAsync(RecordCodec.Encode(header, descriptor), cancellationToken);
+                case RecordKind.SegmentOpened or RecordKind.WalBatch when ledger.IsReplaced(header.CollectionId, header.SegmentId):
+                    break;
+                case RecordKind.SegmentOpened:
+                    var wrapping = ledger.WrappingOf(header.CollectionId, header.SegmentId);
+                    var descriptor = RecordCodec.Decode<SegmentRecord>(record.Bytes) with { WrappedDek = wrapping.WrappedDek, KekVersion = wrapping.KekVersion };
+                    yield return target.AppendAsync(RecordCodec.Encode(header, descriptor), cancellationToken);
+                    break;
+                case RecordKind.SegmentSealed:
+                    var sealedWrapping = ledger.WrappingOf(header.CollectionId, header.SegmentId);
+                    var sealedDescriptor = RecordCodec.Decode<SealedSegmentRecord>(record.Bytes);
+                    sealedDescriptor = sealedDescriptor with { Key = sealedDescriptor.Key with { WrappedDek = sealedWrapping.WrappedDek, KekVersion = sealedWrapping.KekVersion } };
+                    yield return target.AppendAsync(RecordCodec.Encode(header, sealedDescriptor), cancellationToken);
+                    break;
+                case RecordKind.WalBatch or RecordKind.SegmentPoints or RecordKind.SegmentVectors or RecordKind.SegmentPayloads or RecordKind.SegmentGraph:
+                    yield return target.AppendAsync(record.Bytes, cancellationToken);
+                    break;
             }
-            else if (header.Kind == RecordKind.WalBatch)
+        }
+    }
+
+    /// <summary>After a log rewrite: tells every sealed segment where its pages are now, and under which descriptor.</summary>
+    private void AttachSealedSegments()
+    {
+        var ledger = KeyLedger.Read(_record, Log.ReadAll().Skip(1));
+        var scan = new SealedScan();
+        var byId = _collections.Values.ToDictionary(c => c.Id);
+        foreach (var record in Log.ReadAll().Skip(1))
+        {
+            if (RecordHeader.TryRead(record.Bytes, out var header) && scan.Feed(header, record) is { } found && byId.TryGetValue(found.CollectionId, out var collection))
             {
-                yield return target.AppendAsync(record.Bytes, cancellationToken);
+                collection.AttachSealed(found.Descriptor, ledger.WrappingOf(found.CollectionId, found.Descriptor.Key.SegmentId), found.Pages);
             }
         }
     }

@@ -57,6 +57,7 @@ internal sealed partial class Tenant
         var version = _kekVersion + 1;
         var rotation = Guid.NewGuid();
         var rewrappedDeks = 0;
+        var rewraps = new List<(ulong Collection, ulong Segment, DekWrapping Wrapping)>();
         foreach (var (collection, descriptor, wrapping) in ledger.Segments)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -79,6 +80,7 @@ internal sealed partial class Tenant
                     new DekRewrappedRecord(rotation, collection.CollectionId, descriptor.SegmentId, rewrapped, version)),
                 CancellationToken.None);
             rewrappedDeks++;
+            rewraps.Add((collection.CollectionId, descriptor.SegmentId, new DekWrapping(rewrapped, newKek, version)));
             Audit.Write("rewrap", Id.Value, [.. KeyAudit.Segment(collection.Name, descriptor.SegmentId, descriptor.DekId, newKek, hsm), new("from_kek", wrapping.Kek.ToString())]);
         }
 
@@ -91,6 +93,11 @@ internal sealed partial class Tenant
             CancellationToken.None);
         _kek = newKek;
         _kekVersion = version;
+        foreach (var (collectionId, segmentId, wrapping) in rewraps)
+        {
+            _collections.Values.FirstOrDefault(c => c.Id == collectionId)?.Rewrap(segmentId, wrapping);
+        }
+
         LogKekRotated(_logger, Id.Value, oldKek.ToString(), newKek.ToString(), version, rewrappedDeks);
         Audit.Write("kek-rotated", Id.Value,
         [

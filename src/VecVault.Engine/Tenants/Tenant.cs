@@ -34,9 +34,10 @@ internal sealed partial class Tenant : IAsyncDisposable
     private bool _loaded;
     private long? _outageSince;
 
-    private Tenant(TenantRecord record, TenantLog log, IKekService keys, AuditLog audit, ILogger logger, TimeProvider time)
+    private Tenant(TenantRecord record, TenantLog log, IKekService keys, AuditLog audit, SegmentCache cache, ILogger logger, TimeProvider time)
     {
         Audit = audit;
+        Cache = cache;
         _record = record;
         _kek = record.Kek;
         _kekVersion = record.KekVersion;
@@ -54,6 +55,9 @@ internal sealed partial class Tenant : IAsyncDisposable
     public TenantLog Log { get; private set; }
 
     public IKekService Keys { get; }
+
+    /// <summary>The engine's cache of loaded sealed segments.</summary>
+    public SegmentCache Cache { get; }
 
     /// <summary>The clock of the tenant's timers and measurements.</summary>
     public TimeProvider Time => _time;
@@ -74,7 +78,7 @@ internal sealed partial class Tenant : IAsyncDisposable
     public TenantState State { get; private set; } = TenantState.Active;
 
     /// <summary>Creates the tenant's log and binds it to the KEK, after checking the KEK in the HSM.</summary>
-    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, AuditLog audit, TenantLogOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Tenant> CreateAsync(string directory, TenantRecord record, IKekService keys, AuditLog audit, SegmentCache cache, TenantLogOptions options, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
         await Task.Run(() => keys.Check(record.Kek), cancellationToken);
         var log = TenantLog.Open(directory, options, logger);
@@ -89,7 +93,7 @@ internal sealed partial class Tenant : IAsyncDisposable
         }
 
         audit.Write("tenant-created", record.TenantId, [new("kek", record.Kek.ToString()), new("kek_version", record.KekVersion.ToString(CultureInfo.InvariantCulture))]);
-        return new Tenant(record, log, keys, audit, logger, time) { _loaded = true };
+        return new Tenant(record, log, keys, audit, cache, logger, time) { _loaded = true };
     }
 
     public TenantInfo Info() => new(
@@ -165,6 +169,20 @@ internal sealed partial class Tenant : IAsyncDisposable
         await Log.DisposeAsync();
         Unload(new VecVaultException(ErrorCode.HsmUnavailable, "the server is stopping"));
     }
+
+    /// <summary>Every quarantined segment of the tenant's collections.</summary>
+    public IEnumerable<(string Collection, ulong Segment, string Reason)> Quarantined() =>
+        _collections.Values.Select(c => (c.Name, c.Quarantined)).Where(q => q.Quarantined is not null)
+            .Select(q => (q.Name, q.Quarantined!.Value.Segment, q.Quarantined.Value.Reason));
+
+    /// <summary>Seals the active segment of <paramref name="name"/>; returns the sealed segment's id (0: nothing to seal).</summary>
+    public Task<ulong> SealAsync(string name, CancellationToken cancellationToken) => GetCollection(name).SealAsync(cancellationToken);
+
+    /// <summary>Logs a background seal that failed (the points stay in the WAL).</summary>
+    public void SealFailed(string collection, Exception exception) => LogSealFailed(_logger, exception, Id.Value, collection);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Tenant {Tenant}: sealing a segment of collection {Collection} failed; its points stay in the WAL")]
+    private static partial void LogSealFailed(ILogger logger, Exception exception, string tenant, string collection);
 
     private void ThrowIfDenied()
     {

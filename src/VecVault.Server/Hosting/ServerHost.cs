@@ -82,6 +82,7 @@ public static partial class ServerHost
                 KeyCheckInterval = options.Keys.CheckInterval,
                 DekTimeToLive = options.Keys.DekTimeToLive,
                 AllowKeyModelNone = options.Keys.AllowInsecureKeyModelNone,
+                SegmentCacheBytes = options.SegmentCacheBytes,
             },
             sp.GetRequiredService<KeyModelRouter>(),
             sp.GetRequiredService<AuditLog>(),

@@ -39,7 +39,8 @@ public static class CollectionMapping
             Proto.PayloadFieldType.Bool => PayloadFieldType.Bool,
             _ => throw VecVaultException.Invalid($"config.payload_indexes[{i}].type", "must be PAYLOAD_FIELD_TYPE_KEYWORD, INTEGER, FLOAT or BOOL"),
         })).ToList();
-        return new CollectionConfig((int)config.Dimension, metric) { Hnsw = hnsw.Validate(), PayloadIndexes = indexes }.Validate();
+        var segmentMaxPoints = config.SegmentMaxPoints == 0 ? CollectionConfig.DefaultSegmentMaxPoints : (int)Math.Min(config.SegmentMaxPoints, int.MaxValue);
+        return new CollectionConfig((int)config.Dimension, metric) { Hnsw = hnsw.Validate(), PayloadIndexes = indexes, SegmentMaxPoints = segmentMaxPoints }.Validate();
     }
 
     /// <summary>Writes collection information.</summary>
@@ -61,6 +62,7 @@ public static class CollectionMapping
                 EfConstruction = (uint)info.Config.Hnsw.EfConstruction,
                 EfSearch = (uint)info.Config.Hnsw.EfSearch,
             },
+            SegmentMaxPoints = (uint)info.Config.SegmentMaxPoints,
             PayloadIndexes =
             {
                 info.Config.PayloadIndexes.Select(index => new Proto.PayloadIndex

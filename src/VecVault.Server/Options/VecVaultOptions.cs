@@ -22,6 +22,9 @@ public sealed class VecVaultOptions
     /// <summary>Required (default): refuse to start without locked memory. BestEffort: warn and continue.</summary>
     public LockedMemoryPolicy LockedMemory { get; set; } = LockedMemoryPolicy.Required;
 
+    /// <summary>Locked bytes loaded sealed segments may hold (all tenants); past it the least recently used are evicted and zeroed.</summary>
+    public long SegmentCacheBytes { get; set; } = 2L << 30;
+
     /// <summary>How the HSM is reached.</summary>
     public HsmOptions Hsm { get; set; } = new();
 

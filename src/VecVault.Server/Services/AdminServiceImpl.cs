@@ -179,6 +179,20 @@ public sealed class AdminServiceImpl(
             InsecureKeyModelNoneEnabled = keyModels.NoneEnabled,
             CachedDeks = (uint)engine.CachedDeks,
         };
+        var segments = engine.SegmentStats;
+        stats.LoadedSegments = (uint)segments.LoadedSegments;
+        stats.LockedBudgetBytes = (ulong)segments.BudgetBytes;
+        stats.SegmentLoads = (ulong)segments.Loads;
+        stats.SegmentEvictions = (ulong)segments.Evictions;
+        stats.LoadUnwrapTime = Duration.FromTimeSpan(segments.UnwrapTime);
+        stats.LoadReadTime = Duration.FromTimeSpan(segments.ReadTime);
+        stats.LoadDecryptTime = Duration.FromTimeSpan(segments.DecryptTime);
+        stats.LoadAttachTime = Duration.FromTimeSpan(segments.AttachTime);
+        foreach (var (tenant, collection, segment, reason) in engine.Quarantined)
+        {
+            stats.Quarantined.Add(new QuarantinedSegment { TenantId = tenant.Value, Collection = collection, SegmentId = segment, Reason = reason });
+        }
+
         foreach (var tenant in engine.ListTenants())
         {
             stats.Tenants.Add(new TenantStats

@@ -81,11 +81,18 @@ public sealed partial class TenantLog : IAsyncDisposable
         AppendAsync([record], cancellationToken);
 
     /// <summary>Appends records in order; completes when all are durable. Returns the address of the first.</summary>
-    public async Task<long> AppendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken = default)
+    public async Task<long> AppendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken = default) =>
+        (await AppendRangeAsync(records, cancellationToken)).Begin;
+
+    /// <summary>
+    /// Appends records in order, next to each other (no other writer's record falls between them); completes when all
+    /// are durable. Returns where they are.
+    /// </summary>
+    public async Task<LogRange> AppendRangeAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfZero(records.Count);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long first;
+        LogRange range;
         lock (_enqueueLock)
         {
             if (_fault is not null)
@@ -94,19 +101,20 @@ public sealed partial class TenantLog : IAsyncDisposable
             }
 
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            first = -1;
+            if (records.FirstOrDefault(r => r.Length > _options.MaxRecordBytes) is not null)
+            {
+                throw new ArgumentException($"a record is at most {_options.MaxRecordBytes} bytes", nameof(records));
+            }
+
+            var first = -1L;
             var last = 0L;
             foreach (var record in records)
             {
-                if (record.Length > _options.MaxRecordBytes)
-                {
-                    throw new ArgumentException($"a record is at most {_options.MaxRecordBytes} bytes", nameof(records));
-                }
-
                 last = _log.Enqueue(record);
                 first = first < 0 ? last : first;
             }
 
+            range = new LogRange(first, _log.TailAddress);
             _waiters.Enqueue((last, done));
         }
 
@@ -117,17 +125,21 @@ public sealed partial class TenantLog : IAsyncDisposable
             await done.Task.WaitAsync(cancellationToken);
         }
 
-        return first;
+        return range;
     }
 
+    /// <summary>Reads the committed records in <paramref name="range"/>, in address order.</summary>
+    public IEnumerable<LogRecord> Read(LogRange range) => Scan(range.Begin, Math.Min(range.End, _log.CommittedUntilAddress));
+
     /// <summary>Reads every committed record in address order.</summary>
-    public IEnumerable<LogRecord> ReadAll()
+    public IEnumerable<LogRecord> ReadAll() => Scan(_log.BeginAddress, _log.CommittedUntilAddress);
+
+    private IEnumerable<LogRecord> Scan(long begin, long end)
     {
-        var until = _log.CommittedUntilAddress;
-        using var iterator = _log.Scan(_log.BeginAddress, until);
-        while (iterator.GetNext(out var entry, out var length, out var address, out _))
+        using var iterator = _log.Scan(begin, end);
+        while (iterator.GetNext(out var entry, out var length, out var address, out var next))
         {
-            yield return new LogRecord(address, length == entry.Length ? entry : entry[..length]);
+            yield return new LogRecord(address, length == entry.Length ? entry : entry[..length], next);
         }
     }
 

@@ -20,14 +20,20 @@ public sealed record TenantRecord(string TenantId, KekReference Kek, uint KekVer
 /// <param name="Metric">Similarity measure.</param>
 /// <param name="Hnsw">HNSW parameters; null in logs written before they were configurable (the defaults).</param>
 /// <param name="PayloadIndexes">Payload fields indexed for filtering; null for none.</param>
-public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric, HnswConfig? Hnsw = null, IReadOnlyList<PayloadIndexSpec>? PayloadIndexes = null)
+/// <param name="SegmentMaxPoints">Points per active segment before it is sealed; 0 for the default.</param>
+public sealed record CollectionRecord(ulong CollectionId, string Name, int Dimension, Metric Metric, HnswConfig? Hnsw = null, IReadOnlyList<PayloadIndexSpec>? PayloadIndexes = null, int SegmentMaxPoints = 0)
 {
     /// <summary>The record of a collection configured as <paramref name="config"/>.</summary>
     public static CollectionRecord Of(ulong collectionId, string name, CollectionConfig config) =>
-        new(collectionId, name, config.Dimension, config.Metric, config.Hnsw, config.PayloadIndexes);
+        new(collectionId, name, config.Dimension, config.Metric, config.Hnsw, config.PayloadIndexes, config.SegmentMaxPoints);
 
     /// <summary>The configuration this record describes.</summary>
-    public CollectionConfig ToConfig() => new(Dimension, Metric) { Hnsw = Hnsw ?? HnswConfig.Default, PayloadIndexes = PayloadIndexes ?? [] };
+    public CollectionConfig ToConfig() => new(Dimension, Metric)
+    {
+        Hnsw = Hnsw ?? HnswConfig.Default,
+        PayloadIndexes = PayloadIndexes ?? [],
+        SegmentMaxPoints = SegmentMaxPoints > 0 ? SegmentMaxPoints : CollectionConfig.DefaultSegmentMaxPoints,
+    };
 }
 
 /// <summary>A segment was opened under a fresh DEK: the segment descriptor.</summary>
@@ -62,3 +68,27 @@ public sealed record DekRewrappedRecord(Guid RotationId, ulong CollectionId, ulo
 /// <param name="RewrappedDeks">How many DEKs the rotation rewrapped; recovery checks it.</param>
 /// <param name="RotatedAt">When the rotation completed.</param>
 public sealed record KekRotatedRecord(Guid RotationId, KekReference Kek, uint KekVersion, int RewrappedDeks, DateTimeOffset RotatedAt);
+
+/// <summary>
+/// A sealed segment's descriptor, written after its pages. The segment replaces every WAL record of its collection's
+/// segments with a lower id; its own id orders it among the collection's sealed segments.
+/// </summary>
+/// <param name="Key">The segment's DEK, wrapped, and its nonce prefix (the pages' key; no WAL record uses it).</param>
+/// <param name="Dimension">Vector length.</param>
+/// <param name="Slots">Points stored (live or not).</param>
+/// <param name="LivePoints">Slots live when the segment was written.</param>
+/// <param name="Tombstones">Ids deleted while the segment was active, which hide older versions in earlier segments.</param>
+/// <param name="Pages">How many pages of each section follow one another before this record.</param>
+/// <param name="ContentHash">SHA-256 of the pages' records as stored (ciphertext), in order.</param>
+public sealed record SealedSegmentRecord(SegmentRecord Key, int Dimension, int Slots, int LivePoints, int Tombstones, SegmentPageCounts Pages, byte[] ContentHash);
+
+/// <summary>Pages per section of a sealed segment, in the order they are written.</summary>
+/// <param name="Points">Points pages (ids, live slots, tombstones).</param>
+/// <param name="Vectors">Vector pages.</param>
+/// <param name="Payloads">Payload pages.</param>
+/// <param name="Graph">Graph pages.</param>
+public sealed record SegmentPageCounts(int Points, int Vectors, int Payloads, int Graph)
+{
+    /// <summary>All pages.</summary>
+    public int Total => Points + Vectors + Payloads + Graph;
+}

@@ -3,13 +3,13 @@ using VecVault.Crypto.Keys;
 namespace VecVault.Engine.Collections;
 
 /// <summary>
-/// A segment of a collection as the write path sees it: its id, its DEK, the next record sequence number and when
-/// the DEK was last used.
-/// A segment's DEK encrypts only during the server run that opened it: after a restart, writes go to a fresh
-/// segment under a fresh DEK, so a nonce is never reused even if uncommitted ciphertext of the previous run
-/// reached the disk.
+/// The active segment's WAL under one DEK, as the write path sees it: its id (from the collection's segment ids), the
+/// DEK, the next record sequence number and when the DEK was last used.
+/// A WAL DEK encrypts only during the server run that opened it: after a restart (or the DEK's idle time-to-live),
+/// writes continue under a fresh DEK with a fresh id, so a nonce is never reused even if uncommitted ciphertext of
+/// the previous run reached the disk.
 /// </summary>
-internal sealed class Segment(ulong id, DataKey key, long now) : IDisposable
+internal sealed class WalSegment(ulong id, DataKey key, long now) : IDisposable
 {
     private ulong _nextSequence = 1;
 

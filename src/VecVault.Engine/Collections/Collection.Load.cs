@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using VecVault.Core.Errors;
+using VecVault.Crypto.Keys;
+using VecVault.Engine.Tenants;
+using VecVault.Storage.Records;
+using VecVault.Storage.Segments;
+
+namespace VecVault.Engine.Collections;
+
+// Lazy load: a sealed segment's content is read and decrypted on first use, through the engine's segment cache.
+internal sealed partial class Collection
+{
+    /// <summary>
+    /// Holds <paramref name="segment"/>'s content for one use, loading it when it is not loaded. A segment that fails
+    /// to load quarantines the collection (DataLoss naming the segment); a key or HSM failure is thrown as it is.
+    /// </summary>
+    private SegmentUse Use(SealedSegment segment)
+    {
+        try
+        {
+            var slots = segment.Descriptor?.Slots ?? 0;
+            var expected = (long)slots * Config.Dimension * sizeof(float);
+            return new SegmentUse(_tenant.Cache, segment, _tenant.Cache.Acquire(segment, expected, () => Load(segment)));
+        }
+        catch (VecVaultException e) when (e.Code == ErrorCode.DataLoss)
+        {
+            Quarantine(segment.Id, e.Message);
+            ThrowIfUnavailable();
+            throw;
+        }
+        catch (ObjectDisposedException)
+        {
+            ThrowIfUnavailable();
+            throw;
+        }
+    }
+
+    /// <summary>Unwraps the segment's DEK through the HSM, reads and checks its pages, decrypts them into locked memory and attaches the stored graph.</summary>
+    private SegmentContent Load(SealedSegment segment)
+    {
+        var descriptor = segment.Descriptor ?? throw new InvalidOperationException("a segment still being sealed is always loaded");
+        var started = Stopwatch.GetTimestamp();
+        using var key = UnwrapSealed(segment.Id, descriptor.Key, segment.Wrapping);
+        var unwrapped = Stopwatch.GetTimestamp();
+        var records = _tenant.Log.Read(segment.Pages).Take(descriptor.Pages.Total).Select(r => r.Bytes).ToList();
+        var read = Stopwatch.GetTimestamp();
+        SegmentPageReader.CheckPages(descriptor, records);
+        using var reader = new SegmentPageReader(key, _tenant.Id, descriptor, _tenant.Log.MaxRecordBytes);
+        using var content = new SegmentImage.ContentReader(Config, descriptor.Slots);
+        for (var sequence = (ulong)descriptor.Pages.Points + 1; sequence <= (ulong)records.Count; sequence++)
+        {
+            content.Read(SegmentPageReader.KindAt(descriptor.Pages, sequence), reader.Open(records[(int)sequence - 1], sequence));
+        }
+
+        var decrypted = Stopwatch.GetTimestamp();
+        var attached = content.Attach();
+        _tenant.Cache.AddLoadTimes(unwrapped - started, read - unwrapped, decrypted - read, Stopwatch.GetTimestamp() - decrypted);
+        return attached;
+    }
+
+    /// <summary>Unwraps a sealed segment's DEK, as its wrapping in effect stores it, through the HSM (audited).</summary>
+    private DataKey UnwrapSealed(ulong segmentId, SegmentRecord descriptor, DekWrapping wrapping)
+    {
+        var context = DekContext.Encode(_tenant.Id, Id, segmentId, descriptor.DekId, wrapping.Kek, wrapping.KekVersion, ConfigDigest);
+        var started = _tenant.Time.GetTimestamp();
+        var key = new DataKey(_tenant.Keys.Unwrap(wrapping.Kek, wrapping.WrappedDek, context), descriptor.DekId, descriptor.NoncePrefix);
+        _tenant.Audit.Write("unwrap", _tenant.Id.Value, KeyAudit.Segment(Name, segmentId, descriptor.DekId, wrapping.Kek, _tenant.Time.GetElapsedTime(started)));
+        return key;
+    }
+
+    /// <summary>One use of a sealed segment's content; disposing it lets the cache evict the segment again.</summary>
+    private readonly struct SegmentUse(SegmentCache cache, SealedSegment segment, SegmentContent content) : IDisposable
+    {
+        public SegmentContent Content { get; } = content;
+
+        public void Dispose() => cache?.Release(segment);
+    }
+}
