@@ -1,7 +1,7 @@
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
-using VecVault.Memory.Locked;
 using VecVault.Engine.Tenants;
+using VecVault.Memory.Locked;
 using VecVault.Storage.Log;
 using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
