@@ -16,7 +16,7 @@ public static class SoftHsm
     public const string ModulePath = "/usr/lib/softhsm/libsofthsm2.so";
 
     /// <summary>Tokens available to one test process (made one at a time: concurrent softhsm2-util runs race for the free slot).</summary>
-    public const int PoolSize = 24;
+    public const int PoolSize = 32;
 
     private static readonly Lazy<string> Config = new(CreateConfig);
     private static readonly Lazy<SoftHsmToken[]> Pool = new(() => [.. Enumerable.Range(0, PoolSize).Select(InitToken)]);

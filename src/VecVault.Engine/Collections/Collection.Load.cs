@@ -3,7 +3,6 @@ using VecVault.Core.Errors;
 using VecVault.Crypto.Keys;
 using VecVault.Engine.Tenants;
 using VecVault.Storage.Records;
-using VecVault.Storage.Segments;
 
 namespace VecVault.Engine.Collections;
 

@@ -6,7 +6,6 @@ using VecVault.Engine.Tenants;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Log;
 using VecVault.Storage.Records;
-using VecVault.Storage.Segments;
 using VecVault.Storage.Wal;
 
 namespace VecVault.Engine.Collections;
@@ -47,6 +46,12 @@ internal sealed partial class Collection
             {
                 points.Read(reader.Open(pointsPages[i], (ulong)i + 1));
             }
+        }
+
+        var last = _sealed.Count == 0 ? SegmentLink.None : new SegmentLink(_sealed[^1].Id, _sealed[^1].Descriptor!.Key.DekId);
+        if (!points.Previous.Matches(last))
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"sealed segment {id} follows segment {points.Previous.SegmentId}, but the log holds {(last.SegmentId == 0 ? "none" : $"segment {last.SegmentId}")} before it");
         }
 
         var recovered = new SealedSegment(id, points.Finish(descriptor.Slots, descriptor.Tombstones), null);

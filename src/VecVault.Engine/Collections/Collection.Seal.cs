@@ -2,7 +2,6 @@ using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Engine.Tenants;
 using VecVault.Storage.Records;
-using VecVault.Storage.Segments;
 
 namespace VecVault.Engine.Collections;
 
@@ -144,6 +143,13 @@ internal sealed partial class Collection
         }
     }
 
+    /// <summary>The durable sealed segment before <paramref name="segment"/>, as the link its pages carry.</summary>
+    private SegmentLink LinkBefore(SealedSegment segment)
+    {
+        var index = SealedSnapshot().IndexOf(segment);
+        return index > 0 && SealedSnapshot()[index - 1].Descriptor is { } previous ? new SegmentLink(previous.Key.SegmentId, previous.Key.DekId) : SegmentLink.None;
+    }
+
     private List<SealedSegment> Unsealed()
     {
         _state.EnterReadLock();
@@ -164,7 +170,7 @@ internal sealed partial class Collection
         await _tenant.KekGate.WaitAsync(cancellationToken);
         try
         {
-            var (records, descriptor, wrapping) = await WriteSealedAsync(segment, segment.Content!, key, cancellationToken);
+            var (records, descriptor, wrapping) = await WriteSealedAsync(segment, segment.Content!, key, LinkBefore(segment), cancellationToken);
             var range = await _tenant.Log.AppendRangeAsync(records, CancellationToken.None);
             segment.Attach(descriptor, wrapping, range);
         }
@@ -185,7 +191,7 @@ internal sealed partial class Collection
     /// Encodes a sealed segment's pages under <paramref name="key"/> and its descriptor (the DEK wrapped under the KEK in
     /// effect): the records to append, in order. The caller holds the tenant's KEK gate.
     /// </summary>
-    private async Task<(List<byte[]> Records, SealedSegmentRecord Descriptor, DekWrapping Wrapping)> WriteSealedAsync(SealedSegment segment, SegmentContent content, DataKey key, CancellationToken cancellationToken)
+    private async Task<(List<byte[]> Records, SealedSegmentRecord Descriptor, DekWrapping Wrapping)> WriteSealedAsync(SealedSegment segment, SegmentContent content, DataKey key, SegmentLink previous, CancellationToken cancellationToken)
     {
         List<byte[]> records;
         SegmentPageCounts pages;
@@ -196,7 +202,7 @@ internal sealed partial class Collection
         {
             ThrowIfUnavailable();
             using var writer = new SegmentPageWriter(key, _tenant.Id, Id, segment.Id, _tenant.Log.MaxRecordBytes);
-            SegmentImage.Write(writer, segment.Points, content);
+            SegmentImage.Write(writer, segment.Points, content, previous);
             (records, pages, hash) = writer.Finish();
             (live, slots, tombstones) = (segment.Points.LiveCount, segment.Points.Slots, segment.Points.Tombstones.Count);
         }

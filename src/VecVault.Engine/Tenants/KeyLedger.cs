@@ -89,8 +89,9 @@ internal sealed class KeyLedger
 
                 break;
             case RecordKind.SegmentSealed:
-                var sealedKey = RecordCodec.Decode<SealedSegmentRecord>(record).Key;
-                if (_collections.ContainsKey(sealedKey.CollectionId) && sealedKey.CollectionId == header.CollectionId && sealedKey.SegmentId == header.SegmentId)
+                // A descriptor that does not decode is left to the replay, which quarantines its collection.
+                var sealedKey = TryDecodeSealed(header, record);
+                if (sealedKey is not null && _collections.ContainsKey(sealedKey.CollectionId) && sealedKey.CollectionId == header.CollectionId && sealedKey.SegmentId == header.SegmentId)
                 {
                     _segments[(sealedKey.CollectionId, sealedKey.SegmentId)] = (sealedKey, new DekWrapping(sealedKey.WrappedDek, Kek, sealedKey.KekVersion), true);
                     _sealedThrough[sealedKey.CollectionId] = Math.Max(_sealedThrough.GetValueOrDefault(sealedKey.CollectionId), sealedKey.SegmentId);
@@ -109,6 +110,18 @@ internal sealed class KeyLedger
             case RecordKind.KekRotated:
                 Rotate(RecordCodec.Decode<KekRotatedRecord>(record));
                 break;
+        }
+    }
+
+    private static SegmentRecord? TryDecodeSealed(RecordHeader header, byte[] record)
+    {
+        try
+        {
+            return SealedSegmentRecord.Decode(header, record).Key;
+        }
+        catch (VecVaultException e) when (e.Code == ErrorCode.DataLoss)
+        {
+            return null;
         }
     }
 

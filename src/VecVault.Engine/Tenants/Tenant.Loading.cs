@@ -143,9 +143,15 @@ internal sealed partial class Tenant
                 // Replayed by the third pass; key records read by the key ledger.
                 break;
             case RecordKind.SegmentSealed or RecordKind.SegmentPoints or RecordKind.SegmentVectors or RecordKind.SegmentPayloads or RecordKind.SegmentGraph:
-                if (byId.TryGetValue(header.CollectionId, out var owner) && scan.Feed(header, record) is { } segment)
+                if (byId.TryGetValue(header.CollectionId, out var owner) && !owner.IsQuarantined)
                 {
-                    found.Add(segment);
+                    Guard(owner, header.SegmentId, () =>
+                    {
+                        if (scan.Feed(header, record) is { } segment)
+                        {
+                            found.Add(segment);
+                        }
+                    });
                 }
 
                 break;

@@ -151,7 +151,7 @@ internal sealed partial class Tenant
                     break;
                 case RecordKind.SegmentSealed:
                     var sealedWrapping = ledger.WrappingOf(header.CollectionId, header.SegmentId);
-                    var sealedDescriptor = RecordCodec.Decode<SealedSegmentRecord>(record.Bytes);
+                    var sealedDescriptor = SealedSegmentRecord.Decode(header, record.Bytes);
                     sealedDescriptor = sealedDescriptor with { Key = sealedDescriptor.Key with { WrappedDek = sealedWrapping.WrappedDek, KekVersion = sealedWrapping.KekVersion } };
                     yield return target.AppendAsync(RecordCodec.Encode(header, sealedDescriptor), cancellationToken);
                     break;

@@ -1,5 +1,7 @@
 using VecVault.Core.Collections;
+using VecVault.Core.Errors;
 using VecVault.Core.Keys;
+using VecVault.Crypto.Pages;
 
 namespace VecVault.Storage.Records;
 
@@ -80,7 +82,26 @@ public sealed record KekRotatedRecord(Guid RotationId, KekReference Kek, uint Ke
 /// <param name="Tombstones">Ids deleted while the segment was active, which hide older versions in earlier segments.</param>
 /// <param name="Pages">How many pages of each section follow one another before this record.</param>
 /// <param name="ContentHash">SHA-256 of the pages' records as stored (ciphertext), in order.</param>
-public sealed record SealedSegmentRecord(SegmentRecord Key, int Dimension, int Slots, int LivePoints, int Tombstones, SegmentPageCounts Pages, byte[] ContentHash);
+public sealed record SealedSegmentRecord(SegmentRecord Key, int Dimension, int Slots, int LivePoints, int Tombstones, SegmentPageCounts Pages, byte[] ContentHash)
+{
+    /// <summary>
+    /// Decodes a descriptor record; DataLoss unless it is canonical, names the segment its header names, and has every
+    /// field.
+    /// </summary>
+    public static SealedSegmentRecord Decode(RecordHeader header, ReadOnlySpan<byte> record)
+    {
+        var descriptor = RecordCodec.DecodeCanonical<SealedSegmentRecord>(header, record);
+        if (header.Sequence != 0 || descriptor.Key?.CollectionId != header.CollectionId || descriptor.Key.SegmentId != header.SegmentId)
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, "a sealed segment descriptor's header does not match it");
+        }
+
+        return descriptor.Key?.DekId is null || descriptor.Key.WrappedDek is null || descriptor.Pages is null || descriptor.ContentHash is null
+            || descriptor.Slots < 0 || descriptor.Tombstones < 0
+            ? throw new VecVaultException(ErrorCode.DataLoss, "a sealed segment descriptor lacks a field")
+            : descriptor;
+    }
+}
 
 /// <summary>Pages per section of a sealed segment, in the order they are written.</summary>
 /// <param name="Points">Points pages (ids, live slots, tombstones).</param>

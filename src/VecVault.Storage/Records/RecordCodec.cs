@@ -26,6 +26,21 @@ public static class RecordCodec
         return record;
     }
 
+    /// <summary>
+    /// Decodes a plain record's body and checks it is exactly how this codec encodes it: a record altered in a way the
+    /// decoder would tolerate (unused bits of base64, a renamed or extra field, spacing) is DataLoss too.
+    /// </summary>
+    public static T DecodeCanonical<T>(RecordHeader header, ReadOnlySpan<byte> record)
+    {
+        var body = Decode<T>(record);
+        if (!Encode(header, body).AsSpan().SequenceEqual(record))
+        {
+            throw new VecVaultException(ErrorCode.DataLoss, $"a {typeof(T).Name} is not in its canonical encoding");
+        }
+
+        return body;
+    }
+
     /// <summary>Decodes a plain record's body; throws DataLoss when it does not parse.</summary>
     public static T Decode<T>(ReadOnlySpan<byte> record)
     {

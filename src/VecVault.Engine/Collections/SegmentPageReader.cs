@@ -6,7 +6,7 @@ using VecVault.Crypto.Pages;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Records;
 
-namespace VecVault.Storage.Segments;
+namespace VecVault.Engine.Collections;
 
 /// <summary>
 /// Opens a sealed segment's pages, checking each against the descriptor: its kind is the section the descriptor puts

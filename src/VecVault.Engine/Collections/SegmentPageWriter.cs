@@ -5,7 +5,7 @@ using VecVault.Crypto.Pages;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Records;
 
-namespace VecVault.Storage.Segments;
+namespace VecVault.Engine.Collections;
 
 /// <summary>
 /// Writes a sealed segment's sections as encrypted pages under the segment's DEK. Items are packed into a page in
