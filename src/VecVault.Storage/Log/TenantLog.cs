@@ -17,8 +17,8 @@ namespace VecVault.Storage.Log;
 /// </remarks>
 public sealed partial class TenantLog : IAsyncDisposable
 {
-    private readonly FasterLog _log;
-    private readonly IDevice _device;
+    private FasterLog _log;
+    private IDevice _device;
     private readonly TenantLogOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _enqueueLock = new();
@@ -34,22 +34,9 @@ public sealed partial class TenantLog : IAsyncDisposable
         _options = options;
         _logger = logger;
         System.IO.Directory.CreateDirectory(directory);
-        _device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
-        var settings = new FasterLogSettings
-        {
-            LogDevice = _device,
-            LogCommitDir = Path.Combine(directory, "commits"),
-            LogChecksum = LogChecksumType.PerEntry,
-            PageSizeBits = options.PageSizeBits,
-            MemorySizeBits = options.MemorySizeBits,
-            SegmentSizeBits = options.SegmentSizeBits,
-            RemoveOutdatedCommits = true,
-            TryRecoverLatest = true,
-        };
-        _log = new FasterLog(settings);
+        (_device, _log) = Create();
         _committer = Task.Run(CommitLoopAsync);
     }
-
     /// <summary>The log's directory.</summary>
     public string Directory { get; }
 
@@ -95,12 +82,19 @@ public sealed partial class TenantLog : IAsyncDisposable
         LogRange range;
         lock (_enqueueLock)
         {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             if (_fault is not null)
             {
-                throw LogFailed(_fault);
+                try
+                {
+                    Reopen();
+                }
+                catch (Exception e) when (e is IOException or FasterException)
+                {
+                    throw LogFailed(e);
+                }
             }
 
-            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
             if (records.FirstOrDefault(r => r.Length > _options.MaxRecordBytes) is not null)
             {
                 throw new ArgumentException($"a record is at most {_options.MaxRecordBytes} bytes", nameof(records));
@@ -130,6 +124,55 @@ public sealed partial class TenantLog : IAsyncDisposable
 
     /// <summary>Reads the committed records in <paramref name="range"/>, in address order.</summary>
     public IEnumerable<LogRecord> Read(LogRange range) => Scan(range.Begin, Math.Min(range.End, _log.CommittedUntilAddress));
+
+    /// <summary>Opens the device and the FasterLog over it, recovering to the last commit.</summary>
+    private (IDevice Device, FasterLog Log) Create()
+    {
+        IDevice device = Devices.CreateLogDevice(Path.Combine(Directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        device = _options.DeviceDecorator?.Invoke(device) ?? device;
+        var settings = new FasterLogSettings
+        {
+            LogDevice = device,
+            LogCommitDir = Path.Combine(Directory, "commits"),
+            LogChecksum = LogChecksumType.PerEntry,
+            PageSizeBits = _options.PageSizeBits,
+            MemorySizeBits = _options.MemorySizeBits,
+            SegmentSizeBits = _options.SegmentSizeBits,
+            RemoveOutdatedCommits = true,
+            TryRecoverLatest = true,
+        };
+        try
+        {
+            return (device, new FasterLog(settings));
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failed commit: drops the FasterLog with everything it did not commit and recovers it from the last
+    /// commit, so writes resume once the device works again. Caller holds the enqueue lock; throws while the device
+    /// still fails.
+    /// </summary>
+    private void Reopen()
+    {
+        try
+        {
+            _log.Dispose();
+        }
+        catch (Exception e) when (e is IOException or FasterException or AggregateException)
+        {
+            // The failed log's pending flushes fail as it closes; it is being replaced.
+        }
+
+        _device.Dispose();
+        (_device, _log) = Create();
+        LogReopened(_logger, Directory);
+        _fault = null;
+    }
 
     /// <summary>Reads every committed record in address order.</summary>
     public IEnumerable<LogRecord> ReadAll() => Scan(_log.BeginAddress, _log.CommittedUntilAddress);
@@ -190,6 +233,7 @@ public sealed partial class TenantLog : IAsyncDisposable
     private async Task CommitPendingAsync()
     {
         long until;
+        FasterLog log;
         lock (_enqueueLock)
         {
             if (_waiters.Count == 0 || _fault is not null)
@@ -198,14 +242,15 @@ public sealed partial class TenantLog : IAsyncDisposable
             }
 
             until = _log.TailAddress;
+            log = _log;
         }
 
         try
         {
-            await _log.CommitAsync();
-            if (_log.CommittedUntilAddress < until)
+            await log.CommitAsync();
+            if (log.CommittedUntilAddress < until)
             {
-                await _log.WaitForCommitAsync(until);
+                await log.WaitForCommitAsync(until);
             }
         }
         catch (Exception e)
@@ -223,9 +268,9 @@ public sealed partial class TenantLog : IAsyncDisposable
             return;
         }
 
-        var committed = _log.CommittedUntilAddress;
         lock (_enqueueLock)
         {
+            var committed = log.CommittedUntilAddress;
             while (_waiters.TryPeek(out var waiter) && waiter.Address < committed)
             {
                 _waiters.Dequeue().Done.TrySetResult();
@@ -236,6 +281,9 @@ public sealed partial class TenantLog : IAsyncDisposable
     private static VecVaultException LogFailed(Exception cause) =>
         new(ErrorCode.Internal, "the tenant's log failed to commit; no write after the failure was acknowledged", innerException: cause);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Commit of the log in {Directory} failed; the log refuses writes until reopened")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Commit of the log in {Directory} failed; no write after the failure is acknowledged, and the next write reopens the log from its last commit")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "The log in {Directory} was reopened from its last commit after a failed commit")]
+    private static partial void LogReopened(ILogger logger, string directory);
 }

@@ -18,6 +18,9 @@ public sealed record TenantLogOptions
     /// <summary>Commit interval under <see cref="Durability.Async"/>.</summary>
     public TimeSpan AsyncCommitInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Wraps the log device (tests inject faults under the log with it).</summary>
+    internal Func<FASTER.core.IDevice, FASTER.core.IDevice>? DeviceDecorator { get; init; }
+
     /// <summary>Largest record accepted: a quarter page, so records never straddle more than FasterLog allows.</summary>
     public int MaxRecordBytes => 1 << (PageSizeBits - 2);
 }
