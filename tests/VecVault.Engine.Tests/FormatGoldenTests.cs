@@ -68,7 +68,7 @@ public sealed class FormatGoldenTests
         content.IndexNewPoints();
         points.Tombstones.Add(PointId.FromNumber(99));
         using var writer = new SegmentPageWriter(key, Tenant, 3, 8, 1 << 20);
-        SegmentImage.Write(writer, points, content, new SegmentLink(5, Bytes(16, 0xE0)));
+        SegmentImage.Write(writer, points, content, previousSegmentId: 5);
         var (records, pages, hash) = writer.Finish();
         var descriptor = new SealedSegmentRecord(new SegmentRecord(3, 8, key.Id, key.NoncePrefix, Bytes(40, 0xAB), 1), 4, 6, 5, 1, pages, hash);
         records.Add(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentSealed, 3, 8, 0), descriptor));
@@ -83,7 +83,7 @@ public sealed class FormatGoldenTests
         var read = pointsReader.Finish(6, 1);
         Assert.Equal(new ulong[] { 10, 11, 12, 13, 15 }, read.Live.Select(e => e.Key.Number).Order());
         Assert.Equal(PointId.FromNumber(99), read.Tombstones.Single());
-        Assert.True(pointsReader.Previous.Matches(new SegmentLink(5, Bytes(16, 0xE0))));
+        Assert.Equal(5ul, pointsReader.PreviousSegmentId);
         using var contentReader = new SegmentImage.ContentReader(config, 6);
         for (var sequence = 2ul; sequence <= (ulong)stored.Pages.Total; sequence++)
         {

@@ -48,10 +48,10 @@ internal sealed partial class Collection
             }
         }
 
-        var last = _sealed.Count == 0 ? SegmentLink.None : new SegmentLink(_sealed[^1].Id, _sealed[^1].Descriptor!.Key.DekId);
-        if (!points.Previous.Matches(last))
+        var last = _sealed.Count == 0 ? 0 : _sealed[^1].Id;
+        if (points.PreviousSegmentId != last)
         {
-            throw new VecVaultException(ErrorCode.DataLoss, $"sealed segment {id} follows segment {points.Previous.SegmentId}, but the log holds {(last.SegmentId == 0 ? "none" : $"segment {last.SegmentId}")} before it");
+            throw new VecVaultException(ErrorCode.DataLoss, $"sealed segment {id} follows segment {points.PreviousSegmentId}, but the log holds {(last == 0 ? "none" : $"segment {last}")} before it");
         }
 
         var recovered = new SealedSegment(id, points.Finish(descriptor.Slots, descriptor.Tombstones), null);

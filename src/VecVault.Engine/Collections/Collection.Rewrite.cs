@@ -48,14 +48,14 @@ internal sealed partial class Collection
     /// </summary>
     public async Task<WalSegment> RewriteAsync(TenantLog target, CancellationToken cancellationToken)
     {
-        var previous = SegmentLink.None;
+        var previous = 0ul;
         foreach (var sealedSegment in SealedSnapshot())
         {
             using var sealedKey = DataKey.Generate();
             using var use = Use(sealedSegment);
-            var (records, _, _) = await WriteSealedAsync(sealedSegment, use.Content, sealedKey, previous, cancellationToken);
+            var (records, _, _) = await WriteSealedAsync(sealedSegment.Id, sealedSegment.Points, use.Content, sealedKey, previous, cancellationToken);
             await target.AppendRangeAsync(records, cancellationToken);
-            previous = new SegmentLink(sealedSegment.Id, sealedKey.Id);
+            previous = sealedSegment.Id;
         }
 
         var id = _nextSegmentId;

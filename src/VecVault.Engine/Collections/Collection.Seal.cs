@@ -143,11 +143,12 @@ internal sealed partial class Collection
         }
     }
 
-    /// <summary>The durable sealed segment before <paramref name="segment"/>, as the link its pages carry.</summary>
-    private SegmentLink LinkBefore(SealedSegment segment)
+    /// <summary>The id of the sealed segment before <paramref name="segment"/> (0: none), as its pages name it.</summary>
+    private ulong LinkBefore(SealedSegment segment)
     {
-        var index = SealedSnapshot().IndexOf(segment);
-        return index > 0 && SealedSnapshot()[index - 1].Descriptor is { } previous ? new SegmentLink(previous.Key.SegmentId, previous.Key.DekId) : SegmentLink.None;
+        var sealedSegments = SealedSnapshot();
+        var index = sealedSegments.IndexOf(segment);
+        return index > 0 ? sealedSegments[index - 1].Id : 0;
     }
 
     private List<SealedSegment> Unsealed()
@@ -170,7 +171,7 @@ internal sealed partial class Collection
         await _tenant.KekGate.WaitAsync(cancellationToken);
         try
         {
-            var (records, descriptor, wrapping) = await WriteSealedAsync(segment, segment.Content!, key, LinkBefore(segment), cancellationToken);
+            var (records, descriptor, wrapping) = await WriteSealedAsync(segment.Id, segment.Points, segment.Content!, key, LinkBefore(segment), cancellationToken);
             var range = await _tenant.Log.AppendRangeAsync(records, CancellationToken.None);
             segment.Attach(descriptor, wrapping, range);
         }
@@ -191,7 +192,8 @@ internal sealed partial class Collection
     /// Encodes a sealed segment's pages under <paramref name="key"/> and its descriptor (the DEK wrapped under the KEK in
     /// effect): the records to append, in order. The caller holds the tenant's KEK gate.
     /// </summary>
-    private async Task<(List<byte[]> Records, SealedSegmentRecord Descriptor, DekWrapping Wrapping)> WriteSealedAsync(SealedSegment segment, SegmentContent content, DataKey key, SegmentLink previous, CancellationToken cancellationToken)
+    private async Task<(List<byte[]> Records, SealedSegmentRecord Descriptor, DekWrapping Wrapping)> WriteSealedAsync(
+        ulong id, PointSet points, SegmentContent content, DataKey key, ulong previousSegmentId, CancellationToken cancellationToken)
     {
         List<byte[]> records;
         SegmentPageCounts pages;
@@ -201,19 +203,19 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            using var writer = new SegmentPageWriter(key, _tenant.Id, Id, segment.Id, _tenant.Log.MaxRecordBytes);
-            SegmentImage.Write(writer, segment.Points, content, previous);
+            using var writer = new SegmentPageWriter(key, _tenant.Id, Id, id, _tenant.Log.MaxRecordBytes);
+            SegmentImage.Write(writer, points, content, previousSegmentId);
             (records, pages, hash) = writer.Finish();
-            (live, slots, tombstones) = (segment.Points.LiveCount, segment.Points.Slots, segment.Points.Tombstones.Count);
+            (live, slots, tombstones) = (points.LiveCount, points.Slots, points.Tombstones.Count);
         }
         finally
         {
             _state.ExitReadLock();
         }
 
-        var (wrapped, kek, version) = await WrapAsync(segment.Id, key, cancellationToken);
-        var descriptor = new SealedSegmentRecord(new SegmentRecord(Id, segment.Id, key.Id, key.NoncePrefix, wrapped, version), Config.Dimension, slots, live, tombstones, pages, hash);
-        records.Add(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentSealed, Id, segment.Id, 0), descriptor));
+        var (wrapped, kek, version) = await WrapAsync(id, key, cancellationToken);
+        var descriptor = new SealedSegmentRecord(new SegmentRecord(Id, id, key.Id, key.NoncePrefix, wrapped, version), Config.Dimension, slots, live, tombstones, pages, hash);
+        records.Add(RecordCodec.Encode(new RecordHeader(RecordKind.SegmentSealed, Id, id, 0), descriptor));
         return (records, descriptor, new DekWrapping(wrapped, kek, version));
     }
 }

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using VecVault.Core.Collections;
 using VecVault.Core.Errors;
 using VecVault.Core.Ids;
-using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
 using VecVault.Index.Hnsw;
 using VecVault.Index.Vectors;
@@ -13,28 +12,26 @@ namespace VecVault.Engine.Collections;
 /// <summary>
 /// The sections of a sealed segment's pages (format version 1; see docs/format.md), little-endian:
 /// <code>
-/// points:   u32 slots ‖ u32 tombstones ‖ u64 previous sealed segment id (0: none) ‖ 16 bytes its DEK id (zeros: none)
-///           ‖ per slot: u8 live ‖ point id ‖ per tombstone: point id
+/// points:   u32 slots ‖ u32 tombstones ‖ u64 previous sealed segment id (0: none) ‖ per slot: u8 live ‖ point id ‖ per tombstone: point id
 /// vectors:  per slot: f32[dimension]
 /// payloads: per slot: i32 length (-1: none) ‖ UTF-8 JSON
 /// graph:    the HNSW graph (<see cref="HnswIndex.WriteTo"/>), split across pages
 /// </code>
 /// Items never straddle pages, except the graph's bytes. The link to the previous sealed segment is encrypted and
-/// authenticated under this segment's DEK, so a dropped, replaced or reordered earlier segment is detected at recovery.
+/// authenticated under this segment's DEK, so a dropped or reordered earlier segment is detected at recovery.
 /// </summary>
 internal static class SegmentImage
 {
-    private const int HeaderLength = 16 + DataKey.IdLength;
+    private const int HeaderLength = 16;
 
     /// <summary>Writes every section of a segment. Caller holds the collection's shared lock.</summary>
-    public static void Write(SegmentPageWriter writer, PointSet points, SegmentContent content, SegmentLink previous)
+    public static void Write(SegmentPageWriter writer, PointSet points, SegmentContent content, ulong previousSegmentId)
     {
         writer.Begin(RecordKind.SegmentPoints);
         var header = writer.Reserve(HeaderLength);
         BinaryPrimitives.WriteInt32LittleEndian(header, points.Slots);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], points.Tombstones.Count);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], previous.SegmentId);
-        previous.DekId.CopyTo(header[16..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], previousSegmentId);
         Span<byte> id = stackalloc byte[PointId.MaxEncodedLength];
         for (var slot = 0; slot < points.Slots; slot++)
         {
@@ -80,8 +77,8 @@ internal static class SegmentImage
 
         public PointSet Points { get; } = new();
 
-        /// <summary>The sealed segment this one follows, as it was when this one was written.</summary>
-        public SegmentLink Previous { get; private set; } = SegmentLink.None;
+        /// <summary>The id of the sealed segment this one follows (0: none).</summary>
+        public ulong PreviousSegmentId { get; private set; }
 
         public void Read(ReadOnlySpan<byte> page)
         {
@@ -90,7 +87,7 @@ internal static class SegmentImage
                 Check(page.Length >= HeaderLength, "points header");
                 _slots = BinaryPrimitives.ReadInt32LittleEndian(page);
                 _tombstones = BinaryPrimitives.ReadInt32LittleEndian(page[4..]);
-                Previous = new SegmentLink(BinaryPrimitives.ReadUInt64LittleEndian(page[8..]), page[16..HeaderLength].ToArray());
+                PreviousSegmentId = BinaryPrimitives.ReadUInt64LittleEndian(page[8..]);
                 Check(_slots >= 0 && _tombstones >= 0, "points header");
                 page = page[HeaderLength..];
             }
@@ -198,11 +195,3 @@ internal static class SegmentImage
     }
 }
 
-/// <summary>A sealed segment's id and DEK id: what the next sealed segment of the collection names as its predecessor.</summary>
-internal sealed record SegmentLink(ulong SegmentId, byte[] DekId)
-{
-    /// <summary>No predecessor: the collection's first sealed segment.</summary>
-    public static SegmentLink None { get; } = new(0, new byte[DataKey.IdLength]);
-
-    public bool Matches(SegmentLink other) => SegmentId == other.SegmentId && DekId.AsSpan().SequenceEqual(other.DekId);
-}
