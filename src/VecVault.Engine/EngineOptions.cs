@@ -36,6 +36,16 @@ public sealed record EngineOptions
     /// </summary>
     public long SegmentCacheBytes { get; init; } = 2L << 30;
 
+    /// <summary>How often each tenant is considered for compaction; zero turns background compaction off.</summary>
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A sealed segment is compacted when at least this share of its slots is dead (deleted or replaced), and a
+    /// tenant's log is rewritten when at least this share of its bytes are WAL runs that seals replaced (or when a
+    /// deleted collection's records remain).
+    /// </summary>
+    public double CompactionDeadRatio { get; init; } = 0.3;
+
     /// <summary>Allow tenants with the benchmark-only key model <c>none</c> (no BYOK).</summary>
     public bool AllowKeyModelNone { get; init; }
 }

@@ -57,6 +57,8 @@ public sealed partial class VaultEngine : IAsyncDisposable
     /// <summary>Opens the data directory and recovers every tenant found in it.</summary>
     public static VaultEngine Open(EngineOptions options, IKekService keys, AuditLog audit, ILogger<VaultEngine> logger, TimeProvider time)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CompactionDeadRatio, nameof(options.CompactionDeadRatio));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.CompactionDeadRatio, 1.0, nameof(options.CompactionDeadRatio));
         var engine = new VaultEngine(options, keys, audit, logger, time);
         Directory.CreateDirectory(engine.TenantsDirectory);
         engine._directoryLock = LockDataDirectory(options.DataDirectory);
@@ -75,6 +77,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
         }
 
         engine.StartKeyMonitor();
+        engine.StartCompactor();
         return engine;
     }
 
@@ -238,6 +241,7 @@ public sealed partial class VaultEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopKeyMonitorAsync();
+        await _compactor;
         foreach (var tenant in _tenants.Values)
         {
             await tenant.DisposeAsync();

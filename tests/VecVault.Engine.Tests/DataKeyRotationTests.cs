@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using VecVault.Core.Ids;
 using VecVault.Core.Keys;
 using VecVault.Core.Points;
@@ -9,10 +8,8 @@ using Xunit.Abstractions;
 namespace VecVault.Engine.Tests;
 
 /// <summary>DEK rotation: the tenant's log is rewritten under fresh DEKs and the old one deleted, crash-safely.</summary>
-public sealed partial class DataKeyRotationTests(ITestOutputHelper output) : TenantFixture(output)
+public sealed class DataKeyRotationTests(ITestOutputHelper output) : TenantFixture(output)
 {
-    private string TenantDirectory => Path.Combine(_data, "tenants", "acme");
-
     [Fact]
     public async Task Rotating_data_keys_reencrypts_everything_under_fresh_deks_and_leaves_no_old_key_or_record()
     {
@@ -168,16 +165,4 @@ public sealed partial class DataKeyRotationTests(ITestOutputHelper output) : Ten
 
         return copy;
     }
-
-    /// <summary>The DEK ids of every segment descriptor in a tenant's log (catalog records are JSON; byte arrays are base64).</summary>
-    private static HashSet<string> DekIdsIn(string tenantDirectory) =>
-        [.. DekId().Matches(Encoding.Latin1.GetString(File.ReadAllBytes(LogFile(tenantDirectory)))).Select(m => m.Groups[1].Value)];
-
-    private static string LogFile(string tenantDirectory) => Directory.EnumerateFiles(tenantDirectory, "log.*").Single();
-
-    private static long BytesIn(string directory) =>
-        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-
-    [GeneratedRegex("\"dek_id\":\"([A-Za-z0-9+/=]+)\"")]
-    private static partial Regex DekId();
 }

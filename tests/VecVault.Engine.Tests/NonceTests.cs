@@ -94,7 +94,7 @@ public sealed class NonceTests(ITestOutputHelper output) : IDisposable
         Assert.True(seen.Keys.Any(k => k.Sequence > 1), "records share DEKs, so nonces were really compared");
 
         VaultEngine Open(string directory) =>
-            VaultEngine.Open(new EngineOptions { DataDirectory = directory, KeyCheckInterval = TimeSpan.Zero }, hsm, audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+            VaultEngine.Open(new EngineOptions { DataDirectory = directory, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero }, hsm, audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
     }
 
     /// <summary>Every encrypted record of a tenant's log with the DEK (id), nonce prefix and sequence number that sealed it.</summary>

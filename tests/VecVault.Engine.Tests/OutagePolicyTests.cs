@@ -95,5 +95,5 @@ public sealed class OutagePolicyTests : IAsyncLifetime
     }
 
     private VaultEngine Open() => VaultEngine.Open(
-        new EngineOptions { DataDirectory = _data, KeyCheckInterval = TimeSpan.Zero }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+        new EngineOptions { DataDirectory = _data, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 }

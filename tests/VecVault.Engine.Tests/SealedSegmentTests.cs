@@ -13,7 +13,7 @@ using Xunit.Abstractions;
 namespace VecVault.Engine.Tests;
 
 /// <summary>
-/// Sealed segments against an oracle: random upserts, deletes, seals and restarts compared with a dictionary, lazy
+/// Sealed segments against an oracle: random upserts, deletes, seals, compactions and restarts compared with a dictionary, lazy
 /// loading (once, however many ask), and eviction under a small budget of locked memory.
 /// </summary>
 public sealed class SealedSegmentTests : IAsyncLifetime
@@ -56,12 +56,12 @@ public sealed class SealedSegmentTests : IAsyncLifetime
     [InlineData(1, Metric.L2)]
     [InlineData(2, Metric.Cosine)]
     [InlineData(3, Metric.Dot)]
-    public async Task Random_upserts_deletes_seals_and_restarts_give_what_a_dictionary_gives(int seed, Metric metric)
+    public async Task Random_upserts_deletes_seals_compactions_and_restarts_give_what_a_dictionary_gives(int seed, Metric metric)
     {
         await _engine.CreateCollectionAsync(Acme, "c", new CollectionConfig(Dimension, metric) { SegmentMaxPoints = 40 }, default);
         var random = new Random(seed);
         var oracle = new Dictionary<PointId, (float[] Vector, int Version)>();
-        var (upserts, deletes, seals, restarts) = (0, 0, 0, 0);
+        var (upserts, deletes, seals, compacted, restarts) = (0, 0, 0, 0, 0);
         for (var step = 0; step < 400; step++)
         {
             var roll = random.Next(100);
@@ -84,10 +84,14 @@ public sealed class SealedSegmentTests : IAsyncLifetime
                 ids.ForEach(id => oracle.Remove(id));
                 deletes += ids.Count;
             }
-            else if (roll < 95)
+            else if (roll < 92)
             {
                 await _engine.SealAsync(Acme, "c", default);
                 seals++;
+            }
+            else if (roll < 96)
+            {
+                compacted += Math.Max(0, await _engine.CompactAsync(Acme, default));
             }
             else
             {
@@ -105,8 +109,9 @@ public sealed class SealedSegmentTests : IAsyncLifetime
         await RestartAsync();
         AssertMatches(oracle, random, metric);
         var sealedSegments = _engine.SegmentStats;
-        _output.WriteLine($"{upserts} upserts, {deletes} deletes, {seals} seals asked, {restarts} restarts; {oracle.Count} live points; segments loaded {sealedSegments.Loads} times");
+        _output.WriteLine($"{upserts} upserts, {deletes} deletes, {seals} seals asked, {compacted} segments compacted, {restarts} restarts; {oracle.Count} live points; segments loaded {sealedSegments.Loads} times");
         Assert.True(sealedSegments.Loads > 0, "sealed segments were loaded from their pages");
+        Assert.True(compacted > 0, "segments were compacted");
     }
 
     [Fact]
@@ -220,7 +225,7 @@ public sealed class SealedSegmentTests : IAsyncLifetime
     private static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble() * 2 - 1)];
 
     private VaultEngine Open(long budget = 1L << 30) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = _data, KeyCheckInterval = TimeSpan.Zero, SegmentCacheBytes = budget }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+        VaultEngine.Open(new EngineOptions { DataDirectory = _data, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero, SegmentCacheBytes = budget }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 
     private async Task RestartAsync(long budget = 1L << 30)
     {

@@ -245,7 +245,7 @@ public sealed class TamperTests : IAsyncLifetime
     private string LogFile(TenantId tenant) => Path.Combine(_data, "tenants", tenant.Value, "log.0");
 
     private VaultEngine Open(string data) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = data, KeyCheckInterval = TimeSpan.Zero }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+        VaultEngine.Open(new EngineOptions { DataDirectory = data, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero }, _hsm, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 
     private sealed record StoredRecord(RecordHeader Header, int Offset, int Length);
 }

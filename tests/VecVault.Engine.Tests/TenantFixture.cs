@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using VecVault.Core.Collections;
 using VecVault.Core.Ids;
@@ -17,9 +19,8 @@ namespace VecVault.Engine.Tests;
 /// An engine over a real SoftHSM2 token with tenant acme bound to AES KEK kek-1, and two collections (a: l2, b: cosine)
 /// of 300 points each written over three runs, so each has three segments.
 /// </summary>
-public abstract class TenantFixture : IAsyncLifetime
+public abstract partial class TenantFixture : IAsyncLifetime
 {
-
     protected static readonly TenantId Acme = TenantId.Parse("acme");
     protected readonly string _data = Path.Combine(Path.GetTempPath(), $"vecvault-tenant-{Guid.NewGuid():N}");
     protected readonly ITestOutputHelper _output;
@@ -29,6 +30,8 @@ public abstract class TenantFixture : IAsyncLifetime
     protected readonly KekReference _first;
     protected readonly List<string> _crashes = [];
     protected VaultEngine _engine = null!;
+
+    protected string TenantDirectory => Path.Combine(_data, "tenants", "acme");
 
     protected TenantFixture(ITestOutputHelper output)
     {
@@ -70,7 +73,7 @@ public abstract class TenantFixture : IAsyncLifetime
     }
 
     protected VaultEngine Open(string data, IKekService keys) =>
-        VaultEngine.Open(new EngineOptions { DataDirectory = data, KeyCheckInterval = TimeSpan.Zero }, keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+        VaultEngine.Open(new EngineOptions { DataDirectory = data, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero }, keys, _audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
 
     protected async Task RestartAsync()
     {
@@ -95,6 +98,18 @@ public abstract class TenantFixture : IAsyncLifetime
         var (points, _) = engine.Scroll(Acme, collection, null, 10_000, withPayload: false, withVectors: true);
         return $"{collection}: " + string.Join(";", points.Select(p => $"{p.Id}={string.Join(",", p.Vector.ToArray())}"));
     }));
+
+    /// <summary>The DEK ids of every segment descriptor in a tenant's log (catalog records are JSON; byte arrays are base64).</summary>
+    protected static HashSet<string> DekIdsIn(string tenantDirectory) =>
+        [.. DekId().Matches(Encoding.Latin1.GetString(File.ReadAllBytes(LogFile(tenantDirectory)))).Select(m => m.Groups[1].Value)];
+
+    protected static string LogFile(string tenantDirectory) => Directory.EnumerateFiles(tenantDirectory, "log.*").Single();
+
+    protected static long BytesIn(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+
+    [GeneratedRegex("\"dek_id\":\"([A-Za-z0-9+/=]+)\"")]
+    private static partial Regex DekId();
 
     /// <summary>Copies <paramref name="source"/> as a crash would leave it, into a fresh directory deleted at disposal.</summary>
     protected string CrashCopy(string source)

@@ -105,6 +105,7 @@ internal sealed partial class Collection
         using var plaintext = LockedBuffer.Allocate(Math.Max(1, record.Length - PageCipher.Overhead));
         var length = PageCipher.Open(segment.Key, _tenant.Id, record, plaintext.Span);
         segment.LastRecoveredSequence = header.Sequence;
+        segment.Bytes += record.Length;
         WalBatch.Replay(plaintext.Span[..length], new Replayer(this));
     }
 

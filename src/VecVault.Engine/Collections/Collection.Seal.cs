@@ -127,6 +127,13 @@ internal sealed partial class Collection
             _points = new PointSet();
             _content = new SegmentContent(Config);
 
+            // The WAL runs so far hold nothing the sealed segment does not: garbage once it is durable.
+            foreach (var run in _segments.Values)
+            {
+                _tenant.AddReclaimable(run.Bytes);
+                run.Bytes = 0;
+            }
+
             // The next write continues the (new) active segment's WAL under a fresh DEK with a higher id.
             if (_active is { } wal)
             {

@@ -74,6 +74,7 @@ internal sealed partial class Collection
                 {
                     var header = new RecordHeader(RecordKind.WalBatch, Id, _active.Id, _active.NextSequence(now));
                     records.Add(PageCipher.Seal(_active.Key, _tenant.Id, header, batch));
+                    _active.Bytes += records[^1].Length;
                     CryptographicOperations.ZeroMemory(batch);
                 }
             }

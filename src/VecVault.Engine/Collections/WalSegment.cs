@@ -20,6 +20,9 @@ internal sealed class WalSegment(ulong id, DataKey key, long now) : IDisposable
     /// <summary>Last sequence number accepted during recovery; records must arrive strictly increasing.</summary>
     public ulong LastRecoveredSequence { get; set; }
 
+    /// <summary>Log bytes of the run's records, counted as reclaimable once a seal replaces the run.</summary>
+    public long Bytes { get; set; }
+
     /// <summary>Timestamp (of the tenant's clock) of the DEK's last use.</summary>
     public long LastUsed { get; private set; } = now;
 

@@ -76,6 +76,7 @@ internal sealed partial class Tenant
             foreach (var record in Log.ReadAll().Skip(1))
             {
                 ReplayWal(record, byId, ledger);
+                CountGarbage(record, byId, ledger);
             }
         }
         catch (VecVaultException e)
@@ -180,6 +181,24 @@ internal sealed partial class Tenant
                 owner.RecoverBatch(header, record.Bytes);
             }
         });
+    }
+
+    /// <summary>Counts a record that holds nothing live (a deleted collection's, or a WAL run's a seal replaced) for compaction.</summary>
+    private void CountGarbage(LogRecord record, Dictionary<ulong, Collection> byId, KeyLedger ledger)
+    {
+        if (!RecordHeader.TryRead(record.Bytes, out var header) || header.Kind is RecordKind.TenantCreated or RecordKind.KekRotated)
+        {
+            return;
+        }
+
+        if (!byId.ContainsKey(header.CollectionId))
+        {
+            _holdsDeletedRecords = true;
+        }
+        else if (header.Kind is RecordKind.SegmentOpened or RecordKind.WalBatch && ledger.IsReplaced(header.CollectionId, header.SegmentId))
+        {
+            AddReclaimable(record.Bytes.Length);
+        }
     }
 
     /// <summary>Runs one recovery step of a collection; an integrity failure quarantines the collection, naming the segment.</summary>

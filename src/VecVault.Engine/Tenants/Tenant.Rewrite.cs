@@ -21,9 +21,7 @@ internal sealed partial class Tenant
     public async Task<int> RotateDataKeysAsync(string? collectionName, CancellationToken cancellationToken)
     {
         ThrowIfDenied();
-        await _catalogGate.WaitAsync(cancellationToken);
-        var held = new List<Collection>();
-        try
+        return await HoldingEverythingAsync(async () =>
         {
             ThrowIfDenied();
             var rotate = collectionName is null ? [.. _collections.Values.Where(c => !c.IsQuarantined)] : new List<Collection> { GetCollection(collectionName) };
@@ -31,6 +29,82 @@ internal sealed partial class Tenant
             {
                 throw new VecVaultException(ErrorCode.DataLoss, $"collection '{quarantined.Name}' is quarantined; its data cannot be re-encrypted", "collection");
             }
+
+            var rotatedSegments = await RewriteLogAsync(rotate, [], cancellationToken);
+            LogDataKeysRotated(_logger, Id.Value, rotatedSegments, rotate.Count);
+            Audit.Write("deks-rotated", Id.Value,
+            [
+                new("collections", string.Join(",", rotate.Select(c => c.Name))),
+                new("rotated_segments", rotatedSegments.ToString(CultureInfo.InvariantCulture)),
+                new("kek", _kek.ToString()),
+            ]);
+            return rotatedSegments;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Compaction: sealed segments whose dead share of slots is at least <paramref name="deadRatio"/> are copied with
+    /// their live points only (while writes go on), then the tenant's log is rewritten with those copies under fresh
+    /// DEKs, dropping the records of deleted collections and the WAL runs sealed segments replaced. The log is
+    /// rewritten when a segment qualifies, a deleted collection's records remain, or at least <paramref name="deadRatio"/>
+    /// of the log's bytes are replaced WAL runs. Returns how many segments were compacted (-1: no rewrite was needed).
+    /// </summary>
+    public async Task<int> CompactAsync(double deadRatio, CancellationToken cancellationToken)
+    {
+        if (_denial is not null)
+        {
+            return -1;
+        }
+
+        var compactions = new List<(Collection Collection, Compaction Compaction)>();
+        try
+        {
+            foreach (var collection in _collections.Values.Where(c => !c.IsQuarantined))
+            {
+                foreach (var segment in collection.CompactionCandidates(deadRatio))
+                {
+                    compactions.Add((collection, collection.BuildCompaction(segment)));
+                }
+            }
+
+            var reclaimable = Volatile.Read(ref _reclaimableBytes);
+            if (compactions.Count == 0 && !_holdsDeletedRecords && (reclaimable == 0 || reclaimable < deadRatio * Log.CommittedUntilAddress))
+            {
+                return -1;
+            }
+
+            // A collection deleted while its segments were copied has nothing left to compact.
+            await HoldingEverythingAsync(
+                () => RewriteLogAsync([], [.. compactions.Where(c => _collections.TryGetValue(c.Collection.Name, out var live) && live == c.Collection)], cancellationToken),
+                cancellationToken);
+        }
+        finally
+        {
+            // Installed compactions belong to their segments now; the others are zeroed.
+            foreach (var (_, compaction) in compactions.Where(c => !c.Compaction.Installed))
+            {
+                compaction.Content.Dispose();
+            }
+        }
+
+        var installed = compactions.Where(c => c.Compaction.Installed).ToList();
+        LogCompacted(_logger, Id.Value, installed.Count);
+        Audit.Write("compacted", Id.Value,
+        [
+            new("segments", string.Join(",", installed.Select(c => $"{c.Collection.Name}/{c.Compaction.Old.Id}"))),
+            new("kek", _kek.ToString()),
+        ]);
+        return installed.Count;
+    }
+
+    /// <summary>Runs <paramref name="rewrite"/> holding the catalog gate, every collection's seals and writes, and the KEK gate.</summary>
+    private async Task<T> HoldingEverythingAsync<T>(Func<Task<T>> rewrite, CancellationToken cancellationToken)
+    {
+        await _catalogGate.WaitAsync(cancellationToken);
+        var held = new List<Collection>();
+        try
+        {
+            ThrowIfDenied();
 
             // Writers take their seal and write gates before the KEK gate (to open or seal a segment): the same order here.
             foreach (var collection in _collections.Values.OrderBy(c => c.Id))
@@ -42,7 +116,7 @@ internal sealed partial class Tenant
             await KekGate.WaitAsync(cancellationToken);
             try
             {
-                return await RewriteLogAsync(rotate, cancellationToken);
+                return await rewrite();
             }
             finally
             {
@@ -60,7 +134,12 @@ internal sealed partial class Tenant
         }
     }
 
-    private async Task<int> RewriteLogAsync(List<Collection> rotate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rewrites the log beside the live one and swaps it in: <paramref name="rotate"/>d collections under fresh DEKs,
+    /// the <paramref name="compactions"/> in their segments' place, everything else copied as ciphertext. Returns how
+    /// many segments of the rotated collections were re-encrypted.
+    /// </summary>
+    private async Task<int> RewriteLogAsync(List<Collection> rotate, List<(Collection Collection, Compaction Compaction)> compactions, CancellationToken cancellationToken)
     {
         var ledger = KeyLedger.Read(_record, Log.ReadAll().Skip(1));
         var rotatedSegments = ledger.Segments.Count(s => rotate.Any(c => c.Id == s.Collection.CollectionId));
@@ -84,8 +163,14 @@ internal sealed partial class Tenant
                 appends.Add(log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.CollectionCreated, collection.Id, 0, 0), created), cancellationToken));
             }
 
-            appends.AddRange(CopyRecords(log, ledger, [.. _collections.Values.Except(rotate).Select(c => c.Id)], cancellationToken));
+            var compacted = compactions.Select(c => (c.Collection.Id, c.Compaction.Old.Id)).ToHashSet();
+            appends.AddRange(CopyRecords(log, ledger, [.. _collections.Values.Except(rotate).Select(c => c.Id)], compacted, cancellationToken));
             await Task.WhenAll(appends);
+            foreach (var (collection, compaction) in compactions)
+            {
+                await collection.WriteCompactionAsync(log, compaction, cancellationToken);
+            }
+
             foreach (var collection in rotate)
             {
                 rewritten[collection] = await collection.RewriteAsync(log, cancellationToken);
@@ -112,20 +197,19 @@ internal sealed partial class Tenant
             collection.InstallRewrite(segment);
         }
 
-        AttachSealedSegments();
+        foreach (var (collection, compaction) in compactions)
+        {
+            collection.InstallCompaction(compaction);
+        }
 
-        LogDataKeysRotated(_logger, Id.Value, rotatedSegments, rotate.Count);
-        Audit.Write("deks-rotated", Id.Value,
-        [
-            new("collections", string.Join(",", rotate.Select(c => c.Name))),
-            new("rotated_segments", rotatedSegments.ToString(CultureInfo.InvariantCulture)),
-            new("kek", _kek.ToString()),
-        ]);
+        AttachSealedSegments();
+        _holdsDeletedRecords = false;
+        Volatile.Write(ref _reclaimableBytes, 0);
         return rotatedSegments;
     }
 
     /// <summary>Copies the segment descriptors (with the wrapping in effect) and WAL records of the given collections, as ciphertext.</summary>
-    private IEnumerable<Task<long>> CopyRecords(TenantLog target, KeyLedger ledger, HashSet<ulong> collections, CancellationToken cancellationToken)
+    private IEnumerable<Task<long>> CopyRecords(TenantLog target, KeyLedger ledger, HashSet<ulong> collections, HashSet<(ulong, ulong)> compacted, CancellationToken cancellationToken)
     {
         if (collections.Count == 0)
         {
@@ -139,7 +223,14 @@ internal sealed partial class Tenant
                 continue;
             }
 
-            // A WAL run a sealed segment replaced is dropped; pages and batches are copied as ciphertext.
+            // A WAL run a sealed segment replaced is dropped, and so is a segment being compacted (its copy follows);
+            // pages and batches are copied as ciphertext.
+            if (compacted.Contains((header.CollectionId, header.SegmentId)) && header.Kind is RecordKind.SegmentSealed or RecordKind.SegmentPoints
+                or RecordKind.SegmentVectors or RecordKind.SegmentPayloads or RecordKind.SegmentGraph)
+            {
+                continue;
+            }
+
             switch (header.Kind)
             {
                 case RecordKind.SegmentOpened or RecordKind.WalBatch when ledger.IsReplaced(header.CollectionId, header.SegmentId):
@@ -196,6 +287,9 @@ internal sealed partial class Tenant
 
     [LoggerMessage(EventId = 4205, Level = LogLevel.Information, Message = "Tenant {Tenant} rotated its data keys: {Segments} segments of {Collections} collections re-encrypted, old log deleted")]
     private static partial void LogDataKeysRotated(ILogger logger, string tenant, int segments, int collections);
+
+    [LoggerMessage(EventId = 4207, Level = LogLevel.Information, Message = "Tenant {Tenant} compacted {Segments} segments and rewrote its log")]
+    private static partial void LogCompacted(ILogger logger, string tenant, int segments);
 
     [LoggerMessage(EventId = 4206, Level = LogLevel.Critical, Message = "Tenant {Tenant}: its log could not be reopened after a rewrite")]
     private static partial void LogSwapFailed(ILogger logger, Exception exception, string tenant);

@@ -33,6 +33,8 @@ internal sealed partial class Tenant : IAsyncDisposable
     private volatile VecVaultException? _denial;
     private bool _loaded;
     private long? _outageSince;
+    private bool _holdsDeletedRecords;
+    private long _reclaimableBytes;
 
     private Tenant(TenantRecord record, TenantLog log, IKekService keys, AuditLog audit, SegmentCache cache, ILogger logger, TimeProvider time)
     {
@@ -73,6 +75,9 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     /// <summary>Held while a DEK is wrapped and its descriptor appended, and for the whole of a KEK rotation, so every segment's DEK is wrapped under the KEK in effect.</summary>
     public SemaphoreSlim KekGate { get; } = new(1, 1);
+
+    /// <summary>Counts log bytes that no longer hold anything live (WAL runs a seal replaced): the next rewrite drops them.</summary>
+    public void AddReclaimable(long bytes) => Interlocked.Add(ref _reclaimableBytes, bytes);
 
     /// <summary>The state the last key check or load left the tenant in.</summary>
     public TenantState State { get; private set; } = TenantState.Active;
@@ -143,6 +148,9 @@ internal sealed partial class Tenant : IAsyncDisposable
             await Log.AppendAsync(RecordCodec.Encode(new RecordHeader(RecordKind.CollectionDeleted, collection.Id, 0, 0), new CollectionDeletedRecord(collection.Id)), cancellationToken);
             _collections.TryRemove(name, out _);
             collection.Dispose();
+
+            // Its records (ciphertext and wrapped DEKs) leave the disk with the next compaction's rewrite.
+            _holdsDeletedRecords = true;
         }
         finally
         {

@@ -83,6 +83,8 @@ public static partial class ServerHost
                 DekTimeToLive = options.Keys.DekTimeToLive,
                 AllowKeyModelNone = options.Keys.AllowInsecureKeyModelNone,
                 SegmentCacheBytes = options.SegmentCacheBytes,
+                CompactionInterval = options.CompactionInterval,
+                CompactionDeadRatio = options.CompactionDeadRatio,
             },
             sp.GetRequiredService<KeyModelRouter>(),
             sp.GetRequiredService<AuditLog>(),

@@ -25,6 +25,12 @@ public sealed class VecVaultOptions
     /// <summary>Locked bytes loaded sealed segments may hold (all tenants); past it the least recently used are evicted and zeroed.</summary>
     public long SegmentCacheBytes { get; set; } = 2L << 30;
 
+    /// <summary>How often each tenant is considered for compaction (<c>00:00:00</c>: never in the background).</summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Dead share of a sealed segment's points (or of a log's bytes) at which it is compacted.</summary>
+    public double CompactionDeadRatio { get; set; } = 0.3;
+
     /// <summary>How the HSM is reached.</summary>
     public HsmOptions Hsm { get; set; } = new();
 
