@@ -35,8 +35,11 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the server on a free loopback port over <paramref name="dataDirectory"/> and waits until it is serving.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, string pinFile, string logLevel = "Warning")
+    /// <summary>
+    /// Starts the server on a free loopback port over <paramref name="dataDirectory"/> and waits until it is serving;
+    /// <paramref name="settings"/> are more <c>--Key=value</c> settings.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, string pinFile, string logLevel = "Warning", params string[] settings)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -46,8 +49,8 @@ public sealed class ServerProcess : IDisposable
         }
 
         var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             Path.Combine(AppContext.BaseDirectory, "vecvault-server.dll"),
             $"--VecVault:Listen:Port={port}",
             $"--VecVault:DataDirectory={dataDirectory}",
@@ -57,7 +60,9 @@ public sealed class ServerProcess : IDisposable
             $"--Logging:LogLevel:Default={logLevel}",
             $"--Logging:LogLevel:Microsoft.AspNetCore={logLevel}",
             $"--Logging:LogLevel:Grpc={logLevel}",
-        })
+            .. settings,
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

@@ -34,15 +34,30 @@ internal sealed partial class Collection
         }
     }
 
-    /// <summary>Unwraps the segment's DEK through the HSM, reads and checks its pages, decrypts them into locked memory and attaches the stored graph.</summary>
+    /// <summary>Reads the segment's pages, unwraps its DEK through the HSM, checks the pages, decrypts them into locked memory and attaches the stored graph.</summary>
     private SegmentContent Load(SealedSegment segment)
     {
-        var descriptor = segment.Descriptor ?? throw new InvalidOperationException("a segment still being sealed is always loaded");
         var started = Stopwatch.GetTimestamp();
-        using var key = UnwrapSealed(segment.Id, descriptor.Key, segment.Wrapping);
-        var unwrapped = Stopwatch.GetTimestamp();
-        var records = _tenant.Log.Read(segment.Pages).Take(descriptor.Pages.Total).Select(r => r.Bytes).ToList();
+        SealedSegmentRecord descriptor;
+        DekWrapping wrapping;
+        List<byte[]> records;
+
+        // The descriptor, the wrapping and the pages read together: a log rewrite moves all three at once.
+        _tenant.LogGate.EnterReadLock();
+        try
+        {
+            descriptor = segment.Descriptor ?? throw new InvalidOperationException("a segment still being sealed is always loaded");
+            wrapping = segment.Wrapping;
+            records = [.. _tenant.Log.Read(segment.Pages).Take(descriptor.Pages.Total).Select(r => r.Bytes)];
+        }
+        finally
+        {
+            _tenant.LogGate.ExitReadLock();
+        }
+
         var read = Stopwatch.GetTimestamp();
+        using var key = UnwrapSealed(segment.Id, descriptor.Key, wrapping);
+        var unwrapped = Stopwatch.GetTimestamp();
         SegmentPageReader.CheckPages(descriptor, records);
         using var reader = new SegmentPageReader(key, _tenant.Id, descriptor, _tenant.Log.MaxRecordBytes);
         using var content = new SegmentImage.ContentReader(Config, descriptor.Slots);
@@ -53,7 +68,7 @@ internal sealed partial class Collection
 
         var decrypted = Stopwatch.GetTimestamp();
         var attached = content.Attach();
-        _tenant.Cache.AddLoadTimes(unwrapped - started, read - unwrapped, decrypted - read, Stopwatch.GetTimestamp() - decrypted);
+        _tenant.Cache.AddLoadTimes(unwrapped - read, read - started, decrypted - unwrapped, Stopwatch.GetTimestamp() - decrypted);
         return attached;
     }
 

@@ -1,9 +1,7 @@
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pages;
-using VecVault.Engine.Tenants;
 using VecVault.Memory.Locked;
 using VecVault.Storage.Log;
-using VecVault.Storage.Records;
 using VecVault.Storage.Wal;
 
 namespace VecVault.Engine.Collections;
@@ -44,12 +42,12 @@ internal sealed partial class Collection
     /// each sealed segment anew (same id and slots, loaded for it when evicted), then the active segment's live points
     /// and tombstones as one fresh WAL run. Plaintext is encoded in locked memory. The caller holds seals, writes and
     /// the tenant's KEK gate. Returns the new WAL run, to install once the log is swapped (the sealed segments are
-    /// attached to their new pages by <see cref="AttachSealed"/>).
+    /// attached to their new pages when the log is swapped).
     /// </summary>
     public async Task<WalSegment> RewriteAsync(TenantLog target, CancellationToken cancellationToken)
     {
         var previous = 0ul;
-        foreach (var sealedSegment in SealedSnapshot())
+        foreach (var sealedSegment in SealedSegments())
         {
             using var sealedKey = DataKey.Generate();
             using var use = Use(sealedSegment);
@@ -130,18 +128,8 @@ internal sealed partial class Collection
             target.AppendAsync(PageCipher.Seal(segment.Key, _tenant.Id, new RecordHeader(RecordKind.WalBatch, Id, segment.Id, segment.NextSequence(_tenant.Time.GetTimestamp())), batch), CancellationToken.None);
     }
 
-    /// <summary>Records where a sealed segment's pages and descriptor are after a log rewrite (or a seal the rewrite made durable).</summary>
-    public void AttachSealed(SealedSegmentRecord descriptor, DekWrapping wrapping, LogRange pages)
-    {
-        var segment = SealedSnapshot().Find(s => s.Id == descriptor.Key.SegmentId);
-        if (segment is not null)
-        {
-            segment.Attach(descriptor, wrapping, pages);
-            _tenant.Cache.Track(segment);
-        }
-    }
-
-    private List<SealedSegment> SealedSnapshot()
+    /// <summary>The sealed segments, oldest first.</summary>
+    public List<SealedSegment> SealedSegments()
     {
         _state.EnterReadLock();
         try

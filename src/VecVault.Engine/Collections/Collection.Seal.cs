@@ -153,7 +153,7 @@ internal sealed partial class Collection
     /// <summary>The id of the sealed segment before <paramref name="segment"/> (0: none), as its pages name it.</summary>
     private ulong LinkBefore(SealedSegment segment)
     {
-        var sealedSegments = SealedSnapshot();
+        var sealedSegments = SealedSegments();
         var index = sealedSegments.IndexOf(segment);
         return index > 0 ? sealedSegments[index - 1].Id : 0;
     }

@@ -190,19 +190,18 @@ internal sealed partial class Tenant
             throw;
         }
 
-        await SwapLogAsync(directory);
-        _record = record;
-        foreach (var (collection, segment) in rewritten)
-        {
-            collection.InstallRewrite(segment);
-        }
-
+        // Compacted segments take their old segments' place before the swap: they are loaded, so no search reads the old pages.
         foreach (var (collection, compaction) in compactions)
         {
             collection.InstallCompaction(compaction);
         }
 
-        AttachSealedSegments();
+        SwapLog(directory, record);
+        foreach (var (collection, segment) in rewritten)
+        {
+            collection.InstallRewrite(segment);
+        }
+
         _holdsDeletedRecords = false;
         Volatile.Write(ref _reclaimableBytes, 0);
         return rotatedSegments;
@@ -254,34 +253,46 @@ internal sealed partial class Tenant
     }
 
     /// <summary>After a log rewrite: tells every sealed segment where its pages are now, and under which descriptor.</summary>
-    private void AttachSealedSegments()
+    /// <summary>
+    /// Closes the live log, puts the rewrite (which begins with <paramref name="record"/>) in its place, opens it and attaches every sealed segment to its pages there,
+    /// while no sealed segment is being read (see <see cref="LogGate"/>). If that fails the tenant is denied: its log is not open.
+    /// </summary>
+    private void SwapLog(string directory, TenantRecord record)
     {
-        var ledger = KeyLedger.Read(_record, Log.ReadAll().Skip(1));
-        var scan = new SealedScan();
-        var byId = _collections.Values.ToDictionary(c => c.Id);
-        foreach (var record in Log.ReadAll().Skip(1))
-        {
-            if (RecordHeader.TryRead(record.Bytes, out var header) && scan.Feed(header, record) is { } found && byId.TryGetValue(found.CollectionId, out var collection))
-            {
-                collection.AttachSealed(found.Descriptor, ledger.WrappingOf(found.CollectionId, found.Descriptor.Key.SegmentId), found.Pages);
-            }
-        }
-    }
-
-    /// <summary>Closes the live log, puts the rewrite in its place and opens it. If that fails the tenant is denied: its log is not open.</summary>
-    private async Task SwapLogAsync(string directory)
-    {
-        await Log.DisposeAsync();
+        // Taken before the gate: a collection's state lock is never taken while the gate is held exclusively.
+        var segments = _collections.Values.SelectMany(c => c.SealedSegments().Select(s => (Key: (c.Id, s.Id), Segment: s))).ToDictionary(e => e.Key, e => e.Segment);
+        LogGate.EnterWriteLock();
         try
         {
+            Log.DisposeAsync().AsTask().GetAwaiter().GetResult();
             LogRewrite.Replace(directory);
             Log = TenantLog.Open(directory, Log.Options, _logger);
+            _record = record;
+            var ledger = KeyLedger.Read(record, Log.ReadAll().Skip(1));
+            var scan = new SealedScan();
+            foreach (var entry in Log.ReadAll().Skip(1))
+            {
+                if (RecordHeader.TryRead(entry.Bytes, out var header) && scan.Feed(header, entry) is { } found
+                    && segments.TryGetValue((found.CollectionId, found.Descriptor.Key.SegmentId), out var segment))
+                {
+                    segment.Attach(found.Descriptor, ledger.WrappingOf(found.CollectionId, found.Descriptor.Key.SegmentId), found.Pages);
+                }
+            }
         }
         catch (Exception e)
         {
             Deny(new VecVaultException(ErrorCode.Internal, "the tenant's log could not be reopened after a rewrite; restart the server"), State);
             LogSwapFailed(_logger, e, Id.Value);
             throw;
+        }
+        finally
+        {
+            LogGate.ExitWriteLock();
+        }
+
+        foreach (var segment in segments.Values)
+        {
+            Cache.Track(segment);
         }
     }
 

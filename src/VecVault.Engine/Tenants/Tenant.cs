@@ -58,6 +58,12 @@ internal sealed partial class Tenant : IAsyncDisposable
 
     public IKekService Keys { get; }
 
+    /// <summary>
+    /// Held shared while a sealed segment's pages are read from <see cref="Log"/>, exclusively while a rewrite swaps the
+    /// log and attaches the segments to their new pages. Never wait for a collection's state lock while holding it exclusively.
+    /// </summary>
+    public ReaderWriterLockSlim LogGate { get; } = new();
+
     /// <summary>The engine's cache of loaded sealed segments.</summary>
     public SegmentCache Cache { get; }
 
