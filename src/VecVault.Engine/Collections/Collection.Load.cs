@@ -68,7 +68,7 @@ internal sealed partial class Collection
 
         var decrypted = Stopwatch.GetTimestamp();
         var attached = content.Attach();
-        _tenant.Cache.AddLoadTimes(unwrapped - read, read - started, decrypted - unwrapped, Stopwatch.GetTimestamp() - decrypted);
+        _tenant.Cache.AddLoadTimes(unwrapped - read, read - started, decrypted - unwrapped, Stopwatch.GetTimestamp() - decrypted, records.Sum(r => (long)r.Length));
         return attached;
     }
 

@@ -19,6 +19,7 @@ internal sealed class SegmentCache(long budgetBytes)
     private long _readTicks;
     private long _decryptTicks;
     private long _attachTicks;
+    private long _pageBytes;
 
     /// <summary>The budget of locked bytes for loaded sealed segments.</summary>
     public long BudgetBytes { get; } = budgetBytes;
@@ -29,7 +30,7 @@ internal sealed class SegmentCache(long budgetBytes)
         {
             return new SegmentCacheStats(_loaded.Count, _bytes, BudgetBytes, _loads, _evictions,
                 Stopwatch.GetElapsedTime(0, _unwrapTicks), Stopwatch.GetElapsedTime(0, _readTicks),
-                Stopwatch.GetElapsedTime(0, _decryptTicks), Stopwatch.GetElapsedTime(0, _attachTicks));
+                Stopwatch.GetElapsedTime(0, _decryptTicks), Stopwatch.GetElapsedTime(0, _attachTicks), _pageBytes);
         }
     }
 
@@ -131,9 +132,10 @@ internal sealed class SegmentCache(long budgetBytes)
         }
     }
 
-    /// <summary>Adds a cold load's phase times.</summary>
-    public void AddLoadTimes(long unwrapTicks, long readTicks, long decryptTicks, long attachTicks)
+    /// <summary>Adds a cold load's phase times and the bytes of the pages it read.</summary>
+    public void AddLoadTimes(long unwrapTicks, long readTicks, long decryptTicks, long attachTicks, long pageBytes)
     {
+        Interlocked.Add(ref _pageBytes, pageBytes);
         Interlocked.Add(ref _unwrapTicks, unwrapTicks);
         Interlocked.Add(ref _readTicks, readTicks);
         Interlocked.Add(ref _decryptTicks, decryptTicks);
@@ -201,4 +203,5 @@ internal sealed class SegmentCache(long budgetBytes)
 /// <param name="ReadTime">Cold-load time reading pages from the log.</param>
 /// <param name="DecryptTime">Cold-load time authenticating and decrypting pages into locked memory.</param>
 /// <param name="AttachTime">Cold-load time attaching graphs and indexing payloads.</param>
-public sealed record SegmentCacheStats(int LoadedSegments, long LoadedBytes, long BudgetBytes, long Loads, long Evictions, TimeSpan UnwrapTime, TimeSpan ReadTime, TimeSpan DecryptTime, TimeSpan AttachTime);
+/// <param name="PageBytes">Bytes of the encrypted pages cold loads read (and decrypted).</param>
+public sealed record SegmentCacheStats(int LoadedSegments, long LoadedBytes, long BudgetBytes, long Loads, long Evictions, TimeSpan UnwrapTime, TimeSpan ReadTime, TimeSpan DecryptTime, TimeSpan AttachTime, long PageBytes);
