@@ -84,7 +84,7 @@ public sealed class FormatGoldenTests
         Assert.Equal(new ulong[] { 10, 11, 12, 13, 15 }, read.Live.Select(e => e.Key.Number).Order());
         Assert.Equal(PointId.FromNumber(99), read.Tombstones.Single());
         Assert.Equal(5ul, pointsReader.PreviousSegmentId);
-        using var contentReader = new SegmentImage.ContentReader(config, 6);
+        using var contentReader = new SegmentImage.ContentReader(config, 6, golden[(stored.Pages.Total - stored.Pages.Graph)..stored.Pages.Total].Sum(r => r.Length));
         for (var sequence = 2ul; sequence <= (ulong)stored.Pages.Total; sequence++)
         {
             contentReader.Read(SegmentPageReader.KindAt(stored.Pages, sequence), reader.Open(golden[(int)sequence - 1], sequence));

@@ -6,6 +6,7 @@ using VecVault.Core.Ids;
 using VecVault.Crypto.Pages;
 using VecVault.Index.Hnsw;
 using VecVault.Index.Vectors;
+using VecVault.Memory.Locked;
 
 namespace VecVault.Engine.Collections;
 
@@ -118,12 +119,13 @@ internal static class SegmentImage
         }
     }
 
-    /// <summary>Reads the vectors, payloads and graph sections into a segment's content.</summary>
-    public sealed class ContentReader(CollectionConfig config, int slots) : IDisposable
+    /// <summary>Reads the vectors, payloads and graph sections (<paramref name="graphBytes"/> at most; gathered in locked memory) into a segment's content.</summary>
+    public sealed class ContentReader(CollectionConfig config, int slots, int graphBytes) : IDisposable
     {
-        private readonly VectorStore _vectors = new(config.Dimension);
+        private readonly VectorStore _vectors = new(config.Dimension, slots);
         private readonly List<byte[]?> _payloads = new(slots);
-        private readonly MemoryStream _graph = new();
+        private readonly LockedBuffer _graph = LockedBuffer.Allocate(Math.Max(1, graphBytes));
+        private int _graphLength;
         private bool _taken;
 
         public void Read(RecordKind kind, ReadOnlySpan<byte> page)
@@ -152,7 +154,9 @@ internal static class SegmentImage
 
                     break;
                 case RecordKind.SegmentGraph:
-                    _graph.Write(page);
+                    Check(page.Length <= _graph.Length - _graphLength, "graph length");
+                    page.CopyTo(_graph.Span[_graphLength..]);
+                    _graphLength += page.Length;
                     break;
             }
         }
@@ -161,11 +165,11 @@ internal static class SegmentImage
         public SegmentContent Attach()
         {
             Check(_vectors.Count == slots && _payloads.Count == slots, "slot count");
-            _graph.Position = 0;
             HnswIndex index;
             try
             {
-                index = HnswIndex.Load(_graph, _vectors);
+                using var graph = _graph.OpenRead(_graphLength);
+                index = HnswIndex.Load(graph, _vectors);
             }
             catch (InvalidDataException e)
             {
@@ -179,6 +183,7 @@ internal static class SegmentImage
 
         public void Dispose()
         {
+            _graph.Dispose();
             if (!_taken)
             {
                 _vectors.Dispose();

@@ -10,20 +10,24 @@ namespace VecVault.Index.Vectors;
 public sealed class VectorStore : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
+    private const int LargeChunkBytes = 8 << 20;
 
     private readonly int _chunkShift;
     private readonly int _slotMask;
     private LockedBuffer[] _chunks = [];
     private int _count;
 
-    /// <summary>Creates an empty store for vectors of <paramref name="dimension"/> floats.</summary>
-    public VectorStore(int dimension)
+    /// <summary>Creates an empty store for vectors of <paramref name="dimension"/> floats; <paramref name="expectedCount"/>, when known, sizes its chunks.</summary>
+    public VectorStore(int dimension, int expectedCount = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedCount);
         Dimension = dimension;
 
         // A power of two, so a slot's chunk and offset are a shift and a mask (searches compute them per distance).
-        _chunkShift = System.Numerics.BitOperations.Log2((uint)Math.Max(1, ChunkBytes / (dimension * sizeof(float))));
+        // A store known to be large takes chunks of whole huge pages.
+        var chunkBytes = (long)expectedCount * dimension * sizeof(float) >= LargeChunkBytes ? LargeChunkBytes : ChunkBytes;
+        _chunkShift = System.Numerics.BitOperations.Log2((uint)Math.Max(1, chunkBytes / (dimension * sizeof(float))));
         VectorsPerChunk = 1 << _chunkShift;
         _slotMask = VectorsPerChunk - 1;
     }

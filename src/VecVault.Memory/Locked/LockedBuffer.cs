@@ -11,6 +11,8 @@ namespace VecVault.Memory.Locked;
 /// <remarks>Not thread-safe for disposal: the owner disposes once, when no reader holds a span.</remarks>
 public sealed unsafe class LockedBuffer : IDisposable
 {
+    private const nuint HugePage = 2 << 20;
+
     private nint _address;
     private readonly nuint _capacity;
 
@@ -57,6 +59,14 @@ public sealed unsafe class LockedBuffer : IDisposable
     /// <summary>The buffer viewed as elements of <typeparamref name="T"/>.</summary>
     public Span<T> AsSpan<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Span);
 
+    /// <summary>A read-only stream over the first <paramref name="length"/> bytes. It must not outlive the buffer.</summary>
+    public UnmanagedMemoryStream OpenRead(int length)
+    {
+        ObjectDisposedException.ThrowIf(_address == 0, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)Length, nameof(length));
+        return new UnmanagedMemoryStream((byte*)_address, length, length, FileAccess.Read);
+    }
+
     /// <summary>Allocates <paramref name="length"/> zeroed bytes of locked memory.</summary>
     /// <exception cref="LockedMemoryException">mlock failed and the policy is <see cref="LockedMemoryPolicy.Required"/>.</exception>
     public static LockedBuffer Allocate(int length)
@@ -64,8 +74,16 @@ public sealed unsafe class LockedBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         var page = LockedMemory.PageSize;
         var capacity = (nuint)(((long)length + page - 1) / page * page);
-        var address = (nint)NativeMemory.AlignedAlloc(capacity, (nuint)page);
-        NativeMemory.Clear((void*)address, capacity);
+
+        // A large buffer is aligned to a huge page and asks for huge pages, and every buffer is locked before its first
+        // touch: mlock then populates it in the kernel at once, instead of one fault per 4 KiB page at first use (which
+        // dominated the cold load of a sealed segment: about 10 us per fault on a VM, 10x slower than decrypting).
+        var huge = capacity >= HugePage;
+        var address = (nint)NativeMemory.AlignedAlloc(capacity, huge ? HugePage : (nuint)page);
+        if (huge && OperatingSystem.IsLinux())
+        {
+            _ = Libc.madvise(address, capacity, Libc.MadvHugePage);
+        }
 
         var locked = OperatingSystem.IsLinux() && Libc.mlock(address, capacity) == 0;
         if (!locked && LockedMemory.Policy == LockedMemoryPolicy.Required)
@@ -76,6 +94,8 @@ public sealed unsafe class LockedBuffer : IDisposable
                 $"mlock of {capacity} bytes failed (errno {errno}); grant CAP_IPC_LOCK or raise the memlock ulimit");
         }
 
+        // The allocator may hand back memory it had before: cleared, so a buffer starts as zeros.
+        NativeMemory.Clear((void*)address, capacity);
         if (OperatingSystem.IsLinux())
         {
             // Advice is applied in its own call: combining it with other advice is not portable.

@@ -5,6 +5,9 @@ namespace VecVault.Memory.Native;
 /// <summary>The few libc calls VecVault makes. Linux only.</summary>
 internal static partial class Libc
 {
+    /// <summary>madvise advice: back the range with transparent huge pages where the kernel allows it.</summary>
+    public const int MadvHugePage = 14;
+
     /// <summary>madvise advice: leave the range out of core dumps.</summary>
     public const int MadvDontDump = 16;
 
