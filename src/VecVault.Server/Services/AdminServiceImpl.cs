@@ -113,6 +113,21 @@ public sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override async Task<SealCollectionResponse> SealCollection(SealCollectionRequest request, ServerCallContext context)
+    {
+        var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+        return new SealCollectionResponse { SegmentId = await engine.SealAsync(tenant, request.Collection, context.CancellationToken) };
+    }
+
+    /// <inheritdoc />
+    public override async Task<CompactTenantResponse> CompactTenant(CompactTenantRequest request, ServerCallContext context)
+    {
+        var tenant = TenantId.Parse(request.TenantId, "tenant_id");
+        var compacted = await engine.CompactAsync(tenant, context.CancellationToken);
+        return new CompactTenantResponse { Rewritten = compacted >= 0, CompactedSegments = (uint)Math.Max(0, compacted) };
+    }
+
+    /// <inheritdoc />
     public override async Task<ShredTenantResponse> ShredTenant(ShredTenantRequest request, ServerCallContext context)
     {
         var tenant = TenantId.Parse(request.TenantId, "tenant_id");
