@@ -35,32 +35,21 @@ public sealed partial class VaultEngine
         }
     }
 
-    private async Task CompactInBackgroundAsync()
+    private Task CompactInBackgroundAsync() => EveryAsync(_options.CompactionInterval, async () =>
     {
-        using var timer = new PeriodicTimer(_options.CompactionInterval, _time);
-        try
+        foreach (var id in _tenants.Keys)
         {
-            while (await timer.WaitForNextTickAsync(_monitorStopping.Token))
+            try
             {
-                foreach (var id in _tenants.Keys)
-                {
-                    try
-                    {
-                        await CompactAsync(id, _monitorStopping.Token);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // The old log stays in place; the next round tries again.
-                        LogCompactionFailed(_logger, e, id.Value);
-                    }
-                }
+                await CompactAsync(id, _monitorStopping.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The old log stays in place; the next round tries again.
+                LogCompactionFailed(_logger, e, id.Value);
             }
         }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
+    }, e => LogCompactionFailed(_logger, e, "(all)"));
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Compaction of tenant {Tenant} failed")]
     private static partial void LogCompactionFailed(ILogger logger, Exception exception, string tenant);

@@ -72,21 +72,27 @@ public sealed partial class VaultEngine
         }
     }
 
-    private async Task MonitorKeysAsync()
+    private Task MonitorKeysAsync() => EveryAsync(_options.KeyCheckInterval, async () =>
     {
-        using var timer = new PeriodicTimer(_options.KeyCheckInterval, _time);
+        await CheckKeysAsync();
+        ExpireIdleDeks();
+    }, e => LogKeyCheckFailed(_logger, e));
+
+    /// <summary>Runs <paramref name="round"/> every <paramref name="interval"/> until the engine stops; a failed round is reported and the next one runs.</summary>
+    private async Task EveryAsync(TimeSpan interval, Func<Task> round, Action<Exception> failed)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(_monitorStopping.Token))
             {
                 try
                 {
-                    await CheckKeysAsync();
-                    ExpireIdleDeks();
+                    await round();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    LogKeyCheckFailed(_logger, e);
+                    failed(e);
                 }
             }
         }

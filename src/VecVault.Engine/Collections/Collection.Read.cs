@@ -8,8 +8,8 @@ using VecVault.Index.Distance;
 namespace VecVault.Engine.Collections;
 
 // Reads check availability under the shared lock: a delete or a revocation unloads the collection under the
-// exclusive one, so a read sees either all of the data or the denial, never an emptied store. Sealed segments are
-// searched one after another, each held in memory only while it is searched.
+// exclusive one, so a read sees either all of the data or the denial, never an emptied store. A search runs over the
+// segments in parallel, each sealed one held in memory only while it is searched.
 internal sealed partial class Collection
 {
     /// <summary>
@@ -28,25 +28,39 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            var best = new List<ScoredPoint>(query.K);
-            Collect(_points, _content);
-            foreach (var segment in _sealed)
-            {
-                if (segment.Points.LiveCount == 0)
-                {
-                    continue;
-                }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                using var use = Use(segment);
-                Collect(segment.Points, use.Content);
+            // The active segment (null) and every sealed segment with live points, searched in parallel: each yields
+            // its k best, read while it is held; the k best of those are the answer.
+            List<SealedSegment?> sources = [null, .. _sealed.Where(s => s.Points.LiveCount > 0)];
+            var found = new List<ScoredPoint>[sources.Count];
+            if (sources.Count == 1)
+            {
+                found[0] = SearchSegment(null);
+            }
+            else
+            {
+                try
+                {
+                    Parallel.For(0, sources.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                        i => found[i] = SearchSegment(sources[i]));
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // A segment that failed to load (quarantined, HSM unavailable) or a deadline: its own error.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                }
             }
 
-            return best;
+            var best = found.SelectMany(f => f).ToList();
+            best.Sort((a, b) => closerFirst * a.Score.CompareTo(b.Score));
+            return best.Count > query.K ? best[..query.K] : best;
 
-            // Merges one segment's k best into the running k best, reading what the query asks while the segment is held.
-            void Collect(PointSet points, SegmentContent content)
+            List<ScoredPoint> SearchSegment(SealedSegment? segment)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var use = segment is null ? default : Use(segment);
+                var (points, content) = segment is null ? (_points, _content) : (segment.Points, use.Content);
+                var hits = new List<ScoredPoint>(query.K);
                 foreach (var (slot, score) in content.Search(vector, query, points, cancellationToken))
                 {
                     if (query.ScoreThreshold is { } threshold && !IsWithin(score, threshold))
@@ -54,18 +68,14 @@ internal sealed partial class Collection
                         break;
                     }
 
-                    best.Add(new ScoredPoint(
+                    hits.Add(new ScoredPoint(
                         points.IdAt(slot),
                         score,
                         query.WithVectors ? content.Vectors.Get(slot).ToArray() : null,
                         query.WithPayload ? ParsePayload(content.PayloadAt(slot)) : null));
                 }
 
-                best.Sort((a, b) => closerFirst * a.Score.CompareTo(b.Score));
-                if (best.Count > query.K)
-                {
-                    best.RemoveRange(query.K, best.Count - query.K);
-                }
+                return hits;
             }
         }
         finally

@@ -121,10 +121,10 @@ internal sealed partial class Collection
     /// <summary>Marks the collection as not served; requests get DATA_LOSS naming it, segment <paramref name="segmentId"/> and <paramref name="reason"/>.</summary>
     public void Quarantine(ulong segmentId, string reason)
     {
-        if (_quarantine is null)
+        // The first failure names the segment (parallel searches may fail on two at once).
+        if (Interlocked.CompareExchange(ref _quarantine, $"segment {segmentId}: {reason}", null) is null)
         {
             _quarantinedSegment = segmentId;
-            _quarantine = $"segment {segmentId}: {reason}";
         }
     }
 
