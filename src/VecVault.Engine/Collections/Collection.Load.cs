@@ -58,6 +58,7 @@ internal sealed partial class Collection
         var read = Stopwatch.GetTimestamp();
         using var key = UnwrapSealed(segment.Id, descriptor.Key, wrapping);
         var unwrapped = Stopwatch.GetTimestamp();
+
         // The content hash (SHA-256, slower than AES-GCM here) is checked on another core while the pages, each
         // authenticated by its own tag, are decrypted; nothing decrypted is used unless both succeed.
         var hashed = Task.Run(() => SegmentPageReader.CheckPages(descriptor, records));
