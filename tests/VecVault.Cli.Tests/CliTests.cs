@@ -32,6 +32,17 @@ public sealed class CliTests
         }
     }
 
+    [Fact]
+    public void Tenant_help_lists_its_admin_commands()
+    {
+        var (exit, output, _) = Run(["tenant", "--help"]);
+        Assert.Equal(0, exit);
+        foreach (var command in new[] { "create", "list", "rotate-key", "rotate-data-keys", "seal", "compact", "shred" })
+        {
+            Assert.Contains(command, output, StringComparison.Ordinal);
+        }
+    }
+
     private static (int Exit, string Output, string Error) Run(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -3,7 +3,7 @@ using VecVault.Protocol.V1;
 
 namespace VecVault.Cli.Commands;
 
-/// <summary><c>vecvault tenant create|list|rotate-key|rotate-data-keys|shred</c>.</summary>
+/// <summary><c>vecvault tenant create|list|rotate-key|rotate-data-keys|seal|compact|shred</c>.</summary>
 internal static class TenantCommands
 {
     public static Command Create()
@@ -35,7 +35,7 @@ internal static class TenantCommands
             }
         }));
 
-        return new Command("tenant", "Tenants (admin key)") { create, list, RotateKey(), RotateDataKeys(), Shred() };
+        return new Command("tenant", "Tenants (admin key)") { create, list, RotateKey(), RotateDataKeys(), Seal(), Compact(), Shred() };
     }
 
     private static Command RotateKey()
@@ -63,6 +63,31 @@ internal static class TenantCommands
             Console.WriteLine($"tenant {parse.GetValue(id)}: {response.RotatedSegments} segments re-encrypted under fresh DEKs");
         }));
         return rotate;
+    }
+
+    private static Command Seal()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var collection = new Option<string>("--collection") { Description = "The collection whose active segment to seal", Required = true };
+        var seal = new Command("seal", "Seal a collection's active segment now, under a fresh DEK") { id, collection };
+        seal.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            var response = await client.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = parse.GetValue(id), Collection = parse.GetValue(collection) }, cancellationToken: cancellationToken);
+            Console.WriteLine(response.SegmentId == 0 ? "nothing to seal: the active segment is empty" : $"sealed segment {response.SegmentId}");
+        }));
+        return seal;
+    }
+
+    private static Command Compact()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var compact = new Command("compact", "Compact a tenant now: rewrite segments with many deleted points, drop dead records from its log") { id };
+        compact.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
+        {
+            var response = await client.Admin.CompactTenantAsync(new CompactTenantRequest { TenantId = parse.GetValue(id) }, cancellationToken: cancellationToken);
+            Console.WriteLine(response.Rewritten ? $"tenant {parse.GetValue(id)}: log rewritten, {response.CompactedSegments} segments compacted" : $"tenant {parse.GetValue(id)}: nothing worth compacting");
+        }));
+        return compact;
     }
 
     private static Command Shred()
