@@ -21,10 +21,11 @@ COPY --from=build /out/server /app/server
 COPY --from=build /out/cli /app/cli
 COPY docker/entrypoint.sh docker/bootstrap-hsm.sh /app/
 ENV VecVault__Listen__Address=0.0.0.0 \
+    VecVault__Metrics__Address=0.0.0.0 \
     VecVault__DataDirectory=/var/lib/vecvault/data \
     VecVault__Hsm__PinFile=/var/lib/vecvault/tokens/user.pin \
     SOFTHSM2_CONF=/var/lib/vecvault/tokens/softhsm2.conf
 USER vecvault
 VOLUME ["/var/lib/vecvault/data", "/var/lib/vecvault/tokens"]
-EXPOSE 50051
+EXPOSE 50051 9464
 ENTRYPOINT ["/app/entrypoint.sh"]

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
@@ -24,14 +26,23 @@ public sealed partial class Pkcs11KekService : IKekService
     private int _unanswered;
     private long _wraps;
     private long _unwraps;
+    private readonly Histogram<double>? _callDuration;
 
-    /// <summary>Loads the module (once per process) named by <paramref name="options"/>.</summary>
-    public Pkcs11KekService(Pkcs11Options options, ILogger<Pkcs11KekService> logger)
+    /// <summary>
+    /// Loads the module (once per process) named by <paramref name="options"/>. With <paramref name="meters"/>, every
+    /// HSM operation's duration (retries included) is recorded in <c>vecvault.hsm.call.duration</c>, tagged with the
+    /// operation and its outcome (<c>ok</c> or the error code).
+    /// </summary>
+    public Pkcs11KekService(Pkcs11Options options, ILogger<Pkcs11KekService> logger, IMeterFactory? meters = null)
     {
         _options = options;
         _logger = logger;
         _module = Pkcs11Module.Get(options.ModulePath);
+        _callDuration = meters?.Create(MeterName).CreateHistogram<double>("vecvault.hsm.call.duration", "s", "Duration of HSM operations");
     }
+
+    /// <summary>The name of the meter HSM metrics are recorded in.</summary>
+    public const string MeterName = "VecVault.Hsm";
 
     /// <summary>Successful wraps since start.</summary>
     public long Wraps => Interlocked.Read(ref _wraps);
@@ -168,6 +179,30 @@ public sealed partial class Pkcs11KekService : IKekService
     /// that seems gone for a short while before declaring it revoked.
     /// </summary>
     private T Call<T>(KekReference kek, string operation, Func<ISession, IObjectHandle, T> body)
+    {
+        if (_callDuration is null)
+        {
+            return CallWithRetries(kek, operation, body);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "ok";
+        try
+        {
+            return CallWithRetries(kek, operation, body);
+        }
+        catch (VecVaultException e)
+        {
+            outcome = e.Code.ToString();
+            throw;
+        }
+        finally
+        {
+            _callDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("operation", operation), new("outcome", outcome));
+        }
+    }
+
+    private T CallWithRetries<T>(KekReference kek, string operation, Func<ISession, IObjectHandle, T> body)
     {
         var backoff = _options.RetryBackoff;
         var goneSince = (long?)null;

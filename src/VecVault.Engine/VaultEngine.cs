@@ -222,6 +222,10 @@ public sealed partial class VaultEngine : IAsyncDisposable
     public Task<int> DeleteAsync(TenantId tenant, string collection, IReadOnlyList<PointId> ids, CancellationToken cancellationToken) =>
         FindCollection(tenant, collection).DeleteAsync(ids, cancellationToken);
 
+    /// <summary>Deletes the points that match <paramref name="filter"/>; returns how many.</summary>
+    public Task<int> DeleteAsync(TenantId tenant, string collection, Core.Filters.Filter filter, CancellationToken cancellationToken) =>
+        FindCollection(tenant, collection).DeleteAsync(filter, cancellationToken);
+
     /// <summary>Points by id, in request order; missing ids are left out.</summary>
     public IReadOnlyList<Point> Get(TenantId tenant, string collection, IReadOnlyList<PointId> ids, bool withPayload, bool withVectors) =>
         FindCollection(tenant, collection).Get(ids, withPayload, withVectors);

@@ -106,6 +106,33 @@ public sealed class FilterApiTests(FilterApiTests.Shop shop) : IClassFixture<Fil
     }
 
     [Fact]
+    public async Task Delete_by_filter_removes_exactly_the_matching_points_and_survives_nothing_else()
+    {
+        await _client.Vectors.CreateCollectionAsync(new CreateCollectionRequest { Name = "bin", Config = new CollectionConfig { Dimension = 2, Metric = Metric.L2 } });
+        var upsert = new UpsertRequest { Collection = "bin" };
+        for (var i = 0; i < 300; i++)
+        {
+            var point = Points.Create((ulong)i, [i, 1]);
+            point.Payload["size"] = new Value { IntegerValue = i % 30 };
+            upsert.Points.Add(point);
+        }
+
+        await _client.Vectors.UpsertAsync(upsert);
+        var small = new Filter { Must = { new Condition { Field = new FieldCondition { Key = "size", Range = new Protocol.V1.Range { Lt = 5 } } } } };
+        var deleted = await _client.Vectors.DeleteAsync(new DeletePointsRequest { Collection = "bin", Filter = small });
+        Assert.Equal(50ul, deleted.Deleted);
+        Assert.Equal(0ul, (await _client.Vectors.CountAsync(new CountRequest { Collection = "bin", Filter = small })).Count);
+        Assert.Equal(250ul, (await _client.Vectors.CountAsync(new CountRequest { Collection = "bin" })).Count);
+        var left = await _client.Vectors.ScrollAsync(new ScrollRequest { Collection = "bin", Limit = 1000 });
+        Assert.Equal(Enumerable.Range(0, 300).Where(i => i % 30 >= 5).Select(i => (ulong)i), left.Points.Select(p => p.Id.Num));
+
+        var empty = await Assert.ThrowsAsync<RpcException>(() => _client.Vectors.DeleteAsync(new DeletePointsRequest { Collection = "bin", Filter = new Filter() }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+        Assert.Equal("filter", ErrorDetails.Field(empty));
+        Assert.Equal(250ul, (await _client.Vectors.CountAsync(new CountRequest { Collection = "bin" })).Count);
+    }
+
+    [Fact]
     public async Task Bad_hnsw_parameters_and_payload_indexes_are_refused_naming_the_field()
     {
         async Task<string> FieldOf(CollectionConfig config)

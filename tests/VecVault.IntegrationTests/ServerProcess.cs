@@ -53,6 +53,7 @@ public sealed class ServerProcess : IDisposable
         [
             Path.Combine(AppContext.BaseDirectory, "vecvault-server.dll"),
             $"--VecVault:Listen:Port={port}",
+            "--VecVault:Metrics:Port=0",
             $"--VecVault:DataDirectory={dataDirectory}",
             $"--VecVault:Hsm:ModulePath={SoftHsm.ModulePath}",
             "--VecVault:Hsm:PinEnvironmentVariable=",

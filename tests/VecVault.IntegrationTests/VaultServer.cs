@@ -47,6 +47,9 @@ public sealed class VaultServer : IAsyncDisposable
 
     public string Address { get; private set; } = "";
 
+    /// <summary>Where <c>/metrics</c> is served (empty when metrics are off).</summary>
+    public string MetricsAddress { get; private set; } = "";
+
     public string AdminKey => File.ReadAllText(Path.Combine(DataDirectory, "admin.key")).Trim();
 
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("not started");
@@ -59,6 +62,7 @@ public sealed class VaultServer : IAsyncDisposable
         _app = ServerHost.Build([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["VecVault:Listen:Port"] = "0",
+            ["VecVault:Metrics:Port"] = "0",
             ["VecVault:DataDirectory"] = DataDirectory,
             ["VecVault:Hsm:ModulePath"] = ModulePath,
             ["VecVault:Hsm:PinEnvironmentVariable"] = "",
@@ -67,7 +71,10 @@ public sealed class VaultServer : IAsyncDisposable
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("VECVAULT_TEST_LOG") ?? "Warning",
         }).AddInMemoryCollection(Settings));
         await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var endpoints = _app.Services.GetRequiredService<ServerEndpoints>();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Single(address => new Uri(address).Port == endpoints.GrpcEndPoint!.Port);
+        MetricsAddress = endpoints.MetricsEndPoint is { } metrics ? $"http://127.0.0.1:{metrics.Port}" : "";
     }
 
     public async Task StopAsync()

@@ -177,6 +177,32 @@ internal sealed partial class Collection
         }
     }
 
+    /// <summary>The ids of the live points that match <paramref name="filter"/>.</summary>
+    public List<PointId> MatchingIds(Filter filter)
+    {
+        _state.EnterReadLock();
+        try
+        {
+            ThrowIfUnavailable();
+            var ids = new List<PointId>();
+            Gather(_points, _content.Evaluate(filter, _points));
+            foreach (var segment in _sealed.Where(s => s.Points.LiveCount > 0))
+            {
+                using var use = Use(segment);
+                Gather(segment.Points, use.Content.Evaluate(filter, segment.Points));
+            }
+
+            return ids;
+
+            void Gather(PointSet points, Index.Filters.SlotSet matching) =>
+                ids.AddRange(points.Live.Where(live => matching.Contains(live.Value)).Select(live => live.Key));
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+    }
+
     /// <summary>Where <paramref name="id"/> is live: the sealed segment (null: the active one) and slot, or slot -1. Caller holds the shared lock.</summary>
     private (SealedSegment? Segment, int Slot) Find(PointId id)
     {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using VecVault.Core.Errors;
+using VecVault.Core.Filters;
 using VecVault.Core.Ids;
 using VecVault.Core.Points;
 using VecVault.Crypto.Keys;
@@ -50,6 +51,21 @@ internal sealed partial class Collection
 
         await WriteAsync([.. ids.Select(WalOp.Delete)], cancellationToken);
         return existing;
+    }
+
+    /// <summary>
+    /// Deletes the points that match <paramref name="filter"/> when it is evaluated; returns how many. A point
+    /// written while this runs may or may not be deleted.
+    /// </summary>
+    public async Task<int> DeleteAsync(Filter filter, CancellationToken cancellationToken)
+    {
+        var ids = MatchingIds(filter);
+        if (ids.Count > 0)
+        {
+            await WriteAsync([.. ids.Select(WalOp.Delete)], cancellationToken);
+        }
+
+        return ids.Count;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using VecVault.Core.Errors;
 using VecVault.Crypto.Audit;
 
 namespace VecVault.Server.Auth;
@@ -7,16 +8,16 @@ namespace VecVault.Server.Auth;
 /// <summary>
 /// Authenticates every VecVault call from its <c>authorization: Bearer &lt;key&gt;</c> metadata: AdminService needs an
 /// admin key, VectorService a tenant key (the tenant comes from the key, never from the request). Health and
-/// reflection need none.
+/// reflection need none. Failed authentications are audited and throttled per client address (<see cref="AuthThrottle"/>).
 /// </summary>
-public sealed class AuthInterceptor(ApiKeyStore keys, AuditLog audit) : Interceptor
+public sealed class AuthInterceptor(ApiKeyStore keys, AuthThrottle throttle, AuditLog audit) : Interceptor
 {
     private const string CallerKey = "vecvault.caller";
 
     /// <summary>The caller authenticated for this call.</summary>
     public static Caller GetCaller(ServerCallContext context) =>
         context.UserState.TryGetValue(CallerKey, out var caller) ? (Caller)caller
-            : throw new RpcException(new Status(StatusCode.Unauthenticated, "no credential"));
+            : throw new VecVaultException(ErrorCode.Unauthenticated, "no credential");
 
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -52,18 +53,29 @@ public sealed class AuthInterceptor(ApiKeyStore keys, AuditLog audit) : Intercep
             return;
         }
 
+        var address = AuthThrottle.AddressOf(context.Peer);
+        if (throttle.IsThrottled(address, out var retryAfter))
+        {
+            throw new VecVaultException(ErrorCode.ResourceExhausted, $"too many failed authentications from this address; retry in {Math.Ceiling(retryAfter.TotalSeconds)} s");
+        }
+
         var header = context.RequestHeaders.GetValue("authorization");
         var caller = header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? keys.Authenticate(header[7..].Trim()) : null;
         if (caller is null)
         {
-            audit.Write("access-denied", "", [new("method", context.Method), new("reason", header is null ? "no credential" : "invalid credential")]);
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or invalid API key (authorization: Bearer <key>)"));
+            audit.Write("access-denied", "", [new("method", context.Method), new("peer", address), new("reason", header is null ? "no credential" : "invalid credential")]);
+            if (throttle.RecordFailure(address))
+            {
+                audit.Write("access-throttled", "", [new("peer", address)]);
+            }
+
+            throw new VecVaultException(ErrorCode.Unauthenticated, "missing or invalid API key (authorization: Bearer <key>)");
         }
 
         if (caller.Role != required)
         {
             audit.Write("access-denied", caller.Tenant?.Value ?? "", [new("method", context.Method), new("key_id", caller.KeyId), new("reason", "wrong role")]);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"this call needs a {required.Value.ToString().ToLowerInvariant()} API key"));
+            throw new VecVaultException(ErrorCode.PermissionDenied, $"this call needs a {required.Value.ToString().ToLowerInvariant()} API key");
         }
 
         context.UserState[CallerKey] = caller;

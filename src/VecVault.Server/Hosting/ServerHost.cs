@@ -1,8 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.Intrinsics;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
 using VecVault.Crypto.Audit;
 using VecVault.Crypto.Keys;
 using VecVault.Crypto.Pkcs11;
@@ -10,15 +13,20 @@ using VecVault.Engine;
 using VecVault.Memory.Locked;
 using VecVault.Server.Auth;
 using VecVault.Server.Errors;
+using VecVault.Server.Observability;
 using VecVault.Server.Options;
 using VecVault.Server.Services;
 using VecVault.Storage.Log;
 
 namespace VecVault.Server.Hosting;
 
-/// <summary>Builds the VecVault server: Kestrel (HTTP/2), the two services, health checking and reflection.</summary>
+/// <summary>
+/// Builds the VecVault server: Kestrel with the gRPC endpoint (HTTP/2, optionally TLS or mutual TLS) and the
+/// Prometheus endpoint (HTTP/1.1, its own port), the two services, health checking and reflection.
+/// </summary>
 public static partial class ServerHost
 {
+    private const string MetricsConnection = "vecvault.metrics";
     /// <summary>The services reported by the health service.</summary>
     public static readonly string[] HealthServices = ["", "vecvault.v1.VectorService", "vecvault.v1.AdminService"];
 
@@ -43,12 +51,35 @@ public static partial class ServerHost
 
         // Without TLS the endpoint must be HTTP/2 only, or plain-text gRPC calls fall back to HTTP/1.1 and fail.
         // Message size is limited per gRPC message below, not per request body: a bulk UpsertStream may be large.
+        var endpoints = new ServerEndpoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(IPAddress.Parse(options.Listen.Address), options.Listen.Port, listen => listen.Protocols = HttpProtocols.Http2));
+        {
+            kestrel.Listen(IPAddress.Parse(options.Listen.Address), options.Listen.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                ServerTls.Apply(listen, options.Listen.Tls);
+                endpoints.Grpc = listen;
+            });
+            if (options.Metrics.Enabled)
+            {
+                kestrel.Listen(IPAddress.Parse(options.Metrics.Address), options.Metrics.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[MetricsConnection] = true;
+                        return next(connection);
+                    });
+                    endpoints.Metrics = listen;
+                });
+            }
+        });
+        builder.Services.AddSingleton(endpoints);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
+            grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.Interceptors.Add<AuthInterceptor>();
         });
@@ -69,7 +100,8 @@ public static partial class ServerHost
         builder.Services.AddSingleton<HealthServiceImpl>();
         builder.Services.AddSingleton(sp => new Pkcs11KekService(
             new Pkcs11Options { ModulePath = options.Hsm.ModulePath, PinProvider = PinSource.Create(options.Hsm), CallTimeout = options.Hsm.CallTimeout },
-            sp.GetRequiredService<ILogger<Pkcs11KekService>>()));
+            sp.GetRequiredService<ILogger<Pkcs11KekService>>(),
+            sp.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(sp => new AuditLog(Path.Combine(options.DataDirectory, "audit", "audit.log"), time));
         builder.Services.AddSingleton(sp => new KeyModelRouter(
             sp.GetRequiredService<Pkcs11KekService>(),
@@ -91,8 +123,15 @@ public static partial class ServerHost
             sp.GetRequiredService<ILogger<VaultEngine>>(),
             time));
         builder.Services.AddSingleton(sp => new ApiKeyStore(options.DataDirectory, time));
+        builder.Services.AddSingleton(new AuthThrottle(options.Auth.MaxFailures, options.Auth.FailureWindow, time));
+        builder.Services.AddSingleton<ServerMetrics>();
 
         var app = builder.Build();
+        if (options.Metrics.Enabled)
+        {
+            MapMetrics(app);
+        }
+
         app.MapGrpcService<VectorServiceImpl>();
         app.MapGrpcService<AdminServiceImpl>();
         app.MapGrpcService<HealthServiceImpl>();
@@ -146,6 +185,39 @@ public static partial class ServerHost
             }
         });
     }
+
+    /// <summary>
+    /// Serves <c>/metrics</c> from a registry of this server's own meters, on the metrics port only; the metrics
+    /// port serves nothing else.
+    /// </summary>
+    private static void MapMetrics(WebApplication app)
+    {
+        var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = registry,
+            InstrumentFilterPredicate = instrument => instrument.Meter.Scope == meters && instrument.Meter.Name is ServerMetrics.MeterName or Pkcs11KekService.MeterName,
+            ResolveHistogramBuckets = _ => LatencyBuckets,
+        });
+        app.Lifetime.ApplicationStopped.Register(adapter.Dispose);
+        app.Use(async (context, next) =>
+        {
+            var onMetricsPort = context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(MetricsConnection) == true;
+            if (onMetricsPort != (context.Request.Path == "/metrics"))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            await next(context);
+        });
+        app.MapMetrics("/metrics", registry);
+    }
+
+    /// <summary>Latency histogram buckets: 50 µs to 10 s.</summary>
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.00005, 2, 18);
 
     private static string DescribeSimd() =>
         Vector512.IsHardwareAccelerated ? "avx512" : Vector256.IsHardwareAccelerated ? "avx2" : Vector128.IsHardwareAccelerated ? "sse/neon" : "scalar";

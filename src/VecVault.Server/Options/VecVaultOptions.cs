@@ -43,6 +43,9 @@ public sealed class VecVaultOptions
     /// <summary>Request limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
+    /// <summary>The Prometheus endpoint.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>Listen address and port.</summary>
     public sealed class ListenOptions
     {
@@ -51,6 +54,35 @@ public sealed class VecVaultOptions
 
         /// <summary>TCP port; 0 picks a free one.</summary>
         public int Port { get; set; } = 50051;
+
+        /// <summary>TLS; off while <see cref="TlsOptions.CertificateFile"/> is empty.</summary>
+        public TlsOptions Tls { get; set; } = new();
+    }
+
+    /// <summary>TLS and mutual TLS for the gRPC endpoint.</summary>
+    public sealed class TlsOptions
+    {
+        /// <summary>The server certificate: a PEM file (with <see cref="KeyFile"/>) or a PKCS#12 file.</summary>
+        public string CertificateFile { get; set; } = "";
+
+        /// <summary>The PEM private key of <see cref="CertificateFile"/>; empty for PKCS#12 or a PEM holding both.</summary>
+        public string KeyFile { get; set; } = "";
+
+        /// <summary>Mutual TLS: a PEM file of the CA certificates client certificates must chain to. Empty: no client certificate asked for.</summary>
+        public string ClientCaFile { get; set; } = "";
+    }
+
+    /// <summary>The Prometheus <c>/metrics</c> endpoint, on its own port (plain HTTP/1.1).</summary>
+    public sealed class MetricsOptions
+    {
+        /// <summary>Serve metrics at all.</summary>
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>IP address to bind.</summary>
+        public string Address { get; set; } = "127.0.0.1";
+
+        /// <summary>TCP port; 0 picks a free one.</summary>
+        public int Port { get; set; } = 9464;
     }
 
     /// <summary>HSM settings.</summary>
@@ -74,6 +106,12 @@ public sealed class VecVaultOptions
     {
         /// <summary>Where the first admin key is written on first start; default <c>&lt;DataDirectory&gt;/admin.key</c>.</summary>
         public string AdminKeyFile { get; set; } = "";
+
+        /// <summary>Failed authentications one client address may make per <see cref="FailureWindow"/>; past it every call from that address gets RESOURCE_EXHAUSTED until the window ends.</summary>
+        public int MaxFailures { get; set; } = 20;
+
+        /// <summary>The window <see cref="MaxFailures"/> counts over.</summary>
+        public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
     }
 
     /// <summary>Key monitoring settings.</summary>
@@ -110,5 +148,8 @@ public sealed class VecVaultOptions
 
         /// <summary>Deepest payload nesting.</summary>
         public int MaxPayloadDepth { get; set; } = 32;
+
+        /// <summary>Largest payload of one point, in bytes of its wire form.</summary>
+        public int MaxPayloadBytes { get; set; } = 64 * 1024;
     }
 }

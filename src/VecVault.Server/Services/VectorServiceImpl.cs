@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VecVault.Core.Errors;
@@ -92,12 +93,18 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
     {
         if (request.SelectorCase == DeletePointsRequest.SelectorOneofCase.Filter)
         {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "delete by filter is not available yet; delete by ids"));
+            if (request.Filter.Must.Count + request.Filter.Should.Count + request.Filter.MustNot.Count == 0)
+            {
+                throw VecVaultException.Invalid("filter", "must hold at least one condition (to delete every point, delete the collection)");
+            }
+
+            var filter = FilterMapping.ToCore(request.Filter)!;
+            return new DeletePointsResponse { Deleted = (ulong)await engine.DeleteAsync(Tenant(context), request.Collection, filter, context.CancellationToken) };
         }
 
         if (request.SelectorCase != DeletePointsRequest.SelectorOneofCase.Ids)
         {
-            throw VecVaultException.Invalid("ids", "give ids (or a filter)");
+            throw VecVaultException.Invalid("ids", "give ids or a filter");
         }
 
         CheckBatch(request.Ids.Ids.Count, "ids.ids");
@@ -226,6 +233,12 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
                 throw VecVaultException.Invalid($"{field}[{i}].vector", "must not be empty");
             }
 
+            var payloadBytes = point.Payload.Sum(entry => Encoding.UTF8.GetByteCount(entry.Key) + entry.Value.CalculateSize());
+            if (payloadBytes > _limits.MaxPayloadBytes)
+            {
+                throw new VecVaultException(ErrorCode.ResourceExhausted, $"is {payloadBytes} bytes; the limit is {_limits.MaxPayloadBytes}", $"{field}[{i}].payload");
+            }
+
             var payload = PayloadMapping.ToCore(point.Payload, _limits.MaxPayloadDepth, $"{field}[{i}].payload");
             result.Add(new CorePoint(id, point.Vector.Data.ToArray(), payload));
         }
@@ -259,5 +272,5 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
         : selector?.SelectorCase == WithPayloadSelector.SelectorOneofCase.Include;
 
     private static TenantId Tenant(ServerCallContext context) =>
-        AuthInterceptor.GetCaller(context).Tenant ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "this call needs a tenant API key"));
+        AuthInterceptor.GetCaller(context).Tenant ?? throw new VecVaultException(ErrorCode.PermissionDenied, "this call needs a tenant API key");
 }
