@@ -192,16 +192,8 @@ public static partial class ServerHost
     /// </summary>
     private static void MapMetrics(WebApplication app)
     {
-        var registry = Metrics.NewCustomRegistry();
-        DotNetStats.Register(registry);
-        var meters = app.Services.GetRequiredService<IMeterFactory>();
-        var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = registry,
-            InstrumentFilterPredicate = instrument => instrument.Meter.Scope == meters && instrument.Meter.Name is ServerMetrics.MeterName or Pkcs11KekService.MeterName,
-            ResolveHistogramBuckets = _ => LatencyBuckets,
-        });
-        app.Lifetime.ApplicationStopped.Register(adapter.Dispose);
+        var export = new PrometheusExport(app.Services.GetRequiredService<IMeterFactory>(), new HashSet<string> { ServerMetrics.MeterName, Pkcs11KekService.MeterName });
+        app.Lifetime.ApplicationStopped.Register(export.Dispose);
         app.Use(async (context, next) =>
         {
             var onMetricsPort = context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(MetricsConnection) == true;
@@ -213,11 +205,8 @@ public static partial class ServerHost
 
             await next(context);
         });
-        app.MapMetrics("/metrics", registry);
+        app.MapMetrics("/metrics", export.Registry);
     }
-
-    /// <summary>Latency histogram buckets: 50 µs to 10 s.</summary>
-    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.00005, 2, 18);
 
     private static string DescribeSimd() =>
         Vector512.IsHardwareAccelerated ? "avx512" : Vector256.IsHardwareAccelerated ? "avx2" : Vector128.IsHardwareAccelerated ? "sse/neon" : "scalar";
