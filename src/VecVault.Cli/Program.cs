@@ -5,6 +5,9 @@ var root = new RootCommand("vecvault: the VecVault command-line tool for admins 
 {
     CliOptions.Address,
     CliOptions.ApiKey,
+    CliOptions.CaCertificate,
+    CliOptions.ClientCertificate,
+    CliOptions.ClientKey,
     TenantCommands.Create(),
     ApiKeyCommands.Create(),
     CollectionCommands.Create(),

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 using VecVault.Protocol.V1;
 
 namespace VecVault.Client;
@@ -13,21 +14,20 @@ public sealed class VecVaultClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    /// <summary>Connects to <paramref name="address"/> (for example <c>http://127.0.0.1:50051</c>) with <paramref name="apiKey"/>.</summary>
-    public VecVaultClient(string address, string apiKey, int maxMessageBytes = 16 * 1024 * 1024)
+    /// <summary>Connects to <paramref name="address"/> (for example <c>http://127.0.0.1:50051</c>, or <c>https://</c> for TLS) with <paramref name="apiKey"/>.</summary>
+    public VecVaultClient(string address, string apiKey, VecVaultClientOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
         ArgumentException.ThrowIfNullOrEmpty(apiKey);
+        options ??= new VecVaultClientOptions();
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            MaxReceiveMessageSize = maxMessageBytes,
-            MaxSendMessageSize = maxMessageBytes,
+            MaxReceiveMessageSize = options.MaxMessageBytes,
+            MaxSendMessageSize = options.MaxMessageBytes,
+            HttpHandler = ClientTls.CreateHandler(options),
+            ServiceConfig = options.MaxAttempts > 1 ? RetryOnUnavailable(options) : null,
         });
-        var invoker = _channel.Intercept(metadata =>
-        {
-            metadata.Add("authorization", $"Bearer {apiKey}");
-            return metadata;
-        });
+        var invoker = _channel.Intercept(new CallDefaults(apiKey, options.DefaultDeadline));
         Vectors = new VectorService.VectorServiceClient(invoker);
         Admin = new AdminService.AdminServiceClient(invoker);
     }
@@ -64,6 +64,25 @@ public sealed class VecVaultClient : IDisposable
         await call.RequestStream.CompleteAsync();
         return (await call).Upserted;
     }
+
+    private static ServiceConfig RetryOnUnavailable(VecVaultClientOptions options) => new()
+    {
+        MethodConfigs =
+        {
+            new MethodConfig
+            {
+                Names = { MethodName.Default },
+                RetryPolicy = new RetryPolicy
+                {
+                    MaxAttempts = options.MaxAttempts,
+                    InitialBackoff = options.InitialBackoff,
+                    MaxBackoff = TimeSpan.FromSeconds(2),
+                    BackoffMultiplier = 2,
+                    RetryableStatusCodes = { StatusCode.Unavailable },
+                },
+            },
+        },
+    };
 
     /// <summary>Closes the channel.</summary>
     public void Dispose() => _channel.Dispose();

@@ -21,6 +21,27 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    public static readonly Option<string> CaCertificate = new("--ca-cert")
+    {
+        Description = "TLS: PEM file of the CA the server's certificate must chain to (https:// addresses; env VECVAULT_CA_CERT)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_CA_CERT") ?? "",
+    };
+
+    public static readonly Option<string> ClientCertificate = new("--client-cert")
+    {
+        Description = "Mutual TLS: PEM file of the client certificate (env VECVAULT_CLIENT_CERT)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_CLIENT_CERT") ?? "",
+    };
+
+    public static readonly Option<string> ClientKey = new("--client-key")
+    {
+        Description = "Mutual TLS: PEM file of the client certificate's private key (env VECVAULT_CLIENT_KEY)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_CLIENT_KEY") ?? "",
+    };
+
     /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
     public static Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body) =>
         RunAsync(parse, async client =>
@@ -41,7 +62,12 @@ internal static class CliOptions
 
         try
         {
-            using var client = new VecVaultClient(parse.GetValue(Address)!, apiKey);
+            using var client = new VecVaultClient(parse.GetValue(Address)!, apiKey, new VecVaultClientOptions
+            {
+                CaCertificateFile = parse.GetValue(CaCertificate) ?? "",
+                ClientCertificateFile = parse.GetValue(ClientCertificate) ?? "",
+                ClientKeyFile = parse.GetValue(ClientKey) ?? "",
+            });
             return await body(client);
         }
         catch (RpcException e)
