@@ -4,7 +4,7 @@ using Grpc.Core.Interceptors;
 namespace VecVault.Client;
 
 /// <summary>Adds the API key to every call and a default deadline to unary calls that set none.</summary>
-internal sealed class CallDefaults(string apiKey, TimeSpan defaultDeadline) : Interceptor
+internal sealed class CallDefaults(string? apiKey, TimeSpan defaultDeadline) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
         continuation(request, With(context, deadline: true));
@@ -25,9 +25,14 @@ internal sealed class CallDefaults(string apiKey, TimeSpan defaultDeadline) : In
         where TRequest : class
         where TResponse : class
     {
-        var headers = context.Options.Headers ?? [];
-        headers.Add("authorization", $"Bearer {apiKey}");
-        var options = context.Options.WithHeaders(headers);
+        var options = context.Options;
+        if (apiKey is not null)
+        {
+            var headers = options.Headers ?? [];
+            headers.Add("authorization", $"Bearer {apiKey}");
+            options = options.WithHeaders(headers);
+        }
+
         if (deadline && options.Deadline is null && defaultDeadline != Timeout.InfiniteTimeSpan)
         {
             options = options.WithDeadline(TimeProvider.System.GetUtcNow().UtcDateTime + defaultDeadline);

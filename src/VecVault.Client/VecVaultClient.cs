@@ -14,11 +14,15 @@ public sealed class VecVaultClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    /// <summary>Connects to <paramref name="address"/> (for example <c>http://127.0.0.1:50051</c>, or <c>https://</c> for TLS) with <paramref name="apiKey"/>.</summary>
-    public VecVaultClient(string address, string apiKey, VecVaultClientOptions? options = null)
+    /// <summary>Connects to <paramref name="address"/> (for example <c>http://127.0.0.1:50051</c>, or <c>https://</c> for TLS) with <paramref name="apiKey"/> (null sends no credential: health checks only).</summary>
+    public VecVaultClient(string address, string? apiKey, VecVaultClientOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(address);
-        ArgumentException.ThrowIfNullOrEmpty(apiKey);
+        if (apiKey is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(apiKey);
+        }
+
         options ??= new VecVaultClientOptions();
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
