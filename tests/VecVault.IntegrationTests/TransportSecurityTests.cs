@@ -58,7 +58,8 @@ public sealed class TransportSecurityTests : IDisposable
         {
             using var refused = new VecVaultClient(server.Address, server.AdminKey, options);
             var error = await Assert.ThrowsAsync<RpcException>(() => refused.Admin.ListTenantsAsync(new ListTenantsRequest()).ResponseAsync);
-            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            // Under TLS 1.3 the client may learn of the rejection only when it reads the response.
+            Assert.True(error.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"{error.StatusCode}: {error.Status.Detail}");
         }
     }
 

@@ -38,6 +38,11 @@ internal sealed partial class Collection
     /// <summary>Deletes points; completes when the deletes are durable. Returns how many existed.</summary>
     public async Task<int> DeleteAsync(IReadOnlyList<PointId> ids, CancellationToken cancellationToken)
     {
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
         int existing;
         _state.EnterReadLock();
         try

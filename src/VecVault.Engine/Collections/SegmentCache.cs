@@ -77,12 +77,20 @@ internal sealed class SegmentCache(long budgetBytes)
         }
     }
 
-    /// <summary>Ends one use begun by <see cref="Acquire"/>.</summary>
+    /// <summary>
+    /// Ends one use begun by <see cref="Acquire"/>. Segments in use are never evicted, so searches that need more than
+    /// the budget at once exceed it while they run; the last release brings the cache back within it.
+    /// </summary>
     public void Release(SealedSegment segment)
     {
         lock (segment.Sync)
         {
             segment.Users--;
+        }
+
+        if (Interlocked.Read(ref _bytes) > BudgetBytes)
+        {
+            MakeRoom(0);
         }
     }
 

@@ -107,6 +107,11 @@ public sealed class VectorServiceImpl(VaultEngine engine, IOptions<VecVaultOptio
             throw VecVaultException.Invalid("ids", "give ids or a filter");
         }
 
+        if (request.Ids.Ids.Count == 0)
+        {
+            throw VecVaultException.Invalid("ids.ids", "must hold at least one id");
+        }
+
         CheckBatch(request.Ids.Ids.Count, "ids.ids");
         var ids = request.Ids.Ids.Select((id, i) => PointIdMapping.ToCore(id, $"ids.ids[{i}]")).ToList();
         var deleted = await engine.DeleteAsync(Tenant(context), request.Collection, ids, context.CancellationToken);
