@@ -26,7 +26,7 @@ public sealed class CliTests
     {
         var (exit, output, _) = Run(["--help"]);
         Assert.Equal(0, exit);
-        foreach (var command in new[] { "tenant", "apikey", "collection", "upsert", "search" })
+        foreach (var command in new[] { "tenant", "apikey", "collection", "upsert", "search", "import", "stats", "audit", "--json", "--ca-cert" })
         {
             Assert.Contains(command, output, StringComparison.Ordinal);
         }

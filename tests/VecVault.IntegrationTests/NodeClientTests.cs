@@ -14,7 +14,7 @@ public sealed class NodeClientTests : IAsyncLifetime
     [Fact]
     public async Task The_node_client_creates_upserts_searches_and_deletes()
     {
-        var script = Path.Combine(RepositoryRoot(), "tests", "node", "client.mjs");
+        var script = Path.Combine(Repository.Root, "tests", "node", "client.mjs");
         Assert.True(Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules")), "tests/node/node_modules is missing: ./scripts/test runs npm install there");
         var apiKey = await _server.CreateTenantKeyAsync("acme");
         var node = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "node")).FirstOrDefault(File.Exists)
@@ -25,18 +25,5 @@ public sealed class NodeClientTests : IAsyncLifetime
             ["VECVAULT_API_KEY"] = apiKey,
         });
         Assert.Contains("node client: ok", output, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "VecVault.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (holding VecVault.sln) is not above the test's directory");
     }
 }

@@ -21,6 +21,12 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print results as JSON (for scripts) instead of text",
+        Recursive = true,
+    };
+
     public static readonly Option<string> CaCertificate = new("--ca-cert")
     {
         Description = "TLS: PEM file of the CA the server's certificate must chain to (https:// addresses; env VECVAULT_CA_CERT)",

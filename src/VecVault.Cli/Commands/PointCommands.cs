@@ -49,6 +49,12 @@ internal static class PointCommands
             }
 
             var response = await client.Vectors.SearchAsync(new SearchRequest { Collection = name, K = parse.GetValue(k), Vector = Points.Vector(query) }, cancellationToken: cancellationToken);
+            if (parse.GetValue(CliOptions.Json))
+            {
+                Console.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
+                return;
+            }
+
             foreach (var hit in response.Results)
             {
                 Console.WriteLine($"{(hit.Id.HasNum ? hit.Id.Num.ToString(CultureInfo.InvariantCulture) : hit.Id.Uuid)}\t{hit.Score.ToString("G6", CultureInfo.InvariantCulture)}");
