@@ -52,6 +52,8 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Equal(100, Json(Run(tenantKey, "import", "--collection", "docs", "--file", npy, "--first-id", "300", "--json")).GetProperty("imported").GetInt32());
         Assert.Equal(100, Json(Run(tenantKey, "import", "--collection", "docs", "--file", jsonl, "--json")).GetProperty("imported").GetInt32());
         Assert.Contains("points=500", Run(tenantKey, "collection", "list"), StringComparison.Ordinal);
+        Assert.Equal("500", Json(Run(tenantKey, "collection", "list", "--json")).GetProperty("collections")[0].GetProperty("pointCount").GetString());
+        Assert.Equal("acme", Json(Run(admin, "tenant", "list", "--json")).GetProperty("tenants")[0].GetProperty("id").GetString());
 
         foreach (var id in new[] { 7, 345, 499 })
         {
@@ -74,6 +76,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
 
         Run(admin, "tenant", "shred", "--id", "acme", "--confirm", "acme");
         Assert.Contains("audit log intact", Run(admin, "audit", "verify"), StringComparison.Ordinal);
+        Assert.True(Json(Run(admin, "audit", "verify", "--json")).GetProperty("valid").GetBoolean());
         Assert.Contains("acme", Run(admin, "audit", "tail", "--tenant", "acme"), StringComparison.Ordinal);
         Assert.NotEqual(0, Start(tenantKey, "collection", "list").Exit);
     }

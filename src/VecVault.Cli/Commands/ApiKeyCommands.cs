@@ -18,15 +18,15 @@ internal static class ApiKeyCommands
                 Role = tenantId.Length == 0 ? ApiKeyRole.Admin : ApiKeyRole.Tenant,
                 TenantId = tenantId,
             }, cancellationToken: cancellationToken);
-            Console.WriteLine(response.ApiKey);
+            CliOptions.Print(parse, response, () => response.ApiKey);
         }));
 
         var keyId = new Option<string>("--key-id") { Description = "Id of the key (the middle part of vv1.<id>.<secret>)", Required = true };
         var revoke = new Command("revoke", "Revoke an API key") { keyId };
         revoke.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            await client.Admin.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = parse.GetValue(keyId) }, cancellationToken: cancellationToken);
-            Console.WriteLine("revoked");
+            var response = await client.Admin.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = parse.GetValue(keyId) }, cancellationToken: cancellationToken);
+            CliOptions.Print(parse, response, () => "revoked");
         }));
 
         return new Command("apikey", "API keys (admin key)") { create, revoke };

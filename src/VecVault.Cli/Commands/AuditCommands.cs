@@ -24,7 +24,7 @@ internal static class AuditCommands
             await foreach (var record in call.ResponseStream.ReadAllAsync(cancellationToken))
             {
                 var details = string.Join(' ', record.Details.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}={d.Value}"));
-                Console.WriteLine($"{record.Sequence}\t{record.Time.ToDateTimeOffset():O}\t{record.Event}\t{record.TenantId}\t{details}");
+                CliOptions.Print(parse, record, () => $"{record.Sequence}\t{record.Time.ToDateTimeOffset():O}\t{record.Event}\t{record.TenantId}\t{details}");
             }
         }));
 
@@ -32,7 +32,7 @@ internal static class AuditCommands
         verify.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var result = await client.Admin.VerifyAuditLogAsync(new VerifyAuditLogRequest(), cancellationToken: cancellationToken);
-            Console.WriteLine(result.Valid
+            CliOptions.Print(parse, result, () => result.Valid
                 ? $"audit log intact: {result.Records} records"
                 : $"audit log BROKEN at record {result.FirstBadSequence}: {result.Reason}");
             return result.Valid ? 0 : 3;

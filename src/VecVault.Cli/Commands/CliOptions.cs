@@ -48,6 +48,10 @@ internal static class CliOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VECVAULT_CLIENT_KEY") ?? "",
     };
 
+    /// <summary>Prints <paramref name="response"/> as JSON with <c>--json</c>, else <paramref name="text"/>.</summary>
+    public static void Print(ParseResult parse, Google.Protobuf.IMessage response, Func<string> text) =>
+        Console.WriteLine(parse.GetValue(Json) ? Google.Protobuf.JsonFormatter.Default.Format(response) : text());
+
     /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
     public static Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body) =>
         RunAsync(parse, async client =>

@@ -24,17 +24,15 @@ internal static class CollectionCommands
                     Metric = parse.GetValue(metric) switch { "l2" => Metric.L2, "dot" => Metric.Dot, _ => Metric.Cosine },
                 },
             }, cancellationToken: cancellationToken);
-            Console.WriteLine($"created collection {response.Collection.Name} ({response.Collection.Config.Dimension} dims, {response.Collection.Config.Metric})");
+            CliOptions.Print(parse, response, () => $"created collection {response.Collection.Name} ({response.Collection.Config.Dimension} dims, {response.Collection.Config.Metric})");
         }));
 
         var list = new Command("list", "List collections");
         list.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Vectors.ListCollectionsAsync(new ListCollectionsRequest(), cancellationToken: cancellationToken);
-            foreach (var collection in response.Collections)
-            {
-                Console.WriteLine($"{collection.Name}\tdim={collection.Config.Dimension}\t{collection.Config.Metric}\tpoints={collection.PointCount}");
-            }
+            CliOptions.Print(parse, response, () => string.Join('\n', response.Collections.Select(collection =>
+                $"{collection.Name}\tdim={collection.Config.Dimension}\t{collection.Config.Metric}\tpoints={collection.PointCount}")));
         }));
 
         var infoName = new Option<string>("--name") { Description = "Collection name", Required = true };
@@ -42,15 +40,15 @@ internal static class CollectionCommands
         info.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Vectors.GetCollectionAsync(new GetCollectionRequest { Name = parse.GetValue(infoName) }, cancellationToken: cancellationToken);
-            Console.WriteLine(response.Collection);
+            CliOptions.Print(parse, response.Collection, () => response.Collection.ToString());
         }));
 
         var deleteName = new Option<string>("--name") { Description = "Collection name", Required = true };
         var delete = new Command("delete", "Delete a collection") { deleteName };
         delete.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
-            await client.Vectors.DeleteCollectionAsync(new DeleteCollectionRequest { Name = parse.GetValue(deleteName) }, cancellationToken: cancellationToken);
-            Console.WriteLine("deleted");
+            var response = await client.Vectors.DeleteCollectionAsync(new DeleteCollectionRequest { Name = parse.GetValue(deleteName) }, cancellationToken: cancellationToken);
+            CliOptions.Print(parse, response, () => "deleted");
         }));
 
         return new Command("collection", "Collections (tenant key)") { create, list, info, delete };

@@ -23,7 +23,7 @@ internal static class PointCommands
             var points = Enumerable.Range(1, parse.GetValue(random))
                 .Select(i => Points.Create((ulong)i, RandomVector(generator, dimension)));
             var written = await client.UpsertManyAsync(name, points, cancellationToken: cancellationToken);
-            Console.WriteLine($"upserted {written} points into {name}");
+            Console.WriteLine(parse.GetValue(CliOptions.Json) ? System.Text.Json.JsonSerializer.Serialize(new { collection = name, upserted = written }) : $"upserted {written} points into {name}");
         }));
         return upsert;
     }

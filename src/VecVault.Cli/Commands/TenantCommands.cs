@@ -22,17 +22,15 @@ internal static class TenantCommands
                 Kek = kek.Read(parse),
                 OutagePolicy = parse.GetValue(policy) == "fail-closed" ? OutagePolicy.FailClosed : OutagePolicy.ServeWarm,
             }, cancellationToken: cancellationToken);
-            Console.WriteLine($"created tenant {response.Tenant.Id} bound to {response.Tenant.Kek.TokenLabel}/{response.Tenant.Kek.KeyLabel}");
+            CliOptions.Print(parse, response, () => $"created tenant {response.Tenant.Id} bound to {response.Tenant.Kek.TokenLabel}/{response.Tenant.Kek.KeyLabel}");
         }));
 
         var list = new Command("list", "List tenants");
         list.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.ListTenantsAsync(new ListTenantsRequest(), cancellationToken: cancellationToken);
-            foreach (var tenant in response.Tenants)
-            {
-                Console.WriteLine($"{tenant.Id}\t{tenant.State}\t{tenant.Kek.Model}\t{tenant.Kek.TokenLabel}/{tenant.Kek.KeyLabel}\tkek_version={tenant.KekVersion}\tcollections={tenant.CollectionCount}");
-            }
+            CliOptions.Print(parse, response, () => string.Join('\n', response.Tenants.Select(tenant =>
+                $"{tenant.Id}\t{tenant.State}\t{tenant.Kek.Model}\t{tenant.Kek.TokenLabel}/{tenant.Kek.KeyLabel}\tkek_version={tenant.KekVersion}\tcollections={tenant.CollectionCount}")));
         }));
 
         return new Command("tenant", "Tenants (admin key)") { create, list, RotateKey(), RotateDataKeys(), Seal(), Compact(), Shred() };
@@ -47,7 +45,7 @@ internal static class TenantCommands
         rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.RotateTenantKeyAsync(new RotateTenantKeyRequest { TenantId = parse.GetValue(id), NewKek = kek.Read(parse) }, cancellationToken: cancellationToken);
-            Console.WriteLine($"tenant {parse.GetValue(id)} now uses KEK version {response.KekVersion}: {response.RewrappedDeks} DEKs rewrapped");
+            CliOptions.Print(parse, response, () => $"tenant {parse.GetValue(id)} now uses KEK version {response.KekVersion}: {response.RewrappedDeks} DEKs rewrapped");
         }));
         return rotate;
     }
@@ -60,7 +58,7 @@ internal static class TenantCommands
         rotate.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.RotateDataKeysAsync(new RotateDataKeysRequest { TenantId = parse.GetValue(id), Collection = parse.GetValue(collection) ?? "" }, cancellationToken: cancellationToken);
-            Console.WriteLine($"tenant {parse.GetValue(id)}: {response.RotatedSegments} segments re-encrypted under fresh DEKs");
+            CliOptions.Print(parse, response, () => $"tenant {parse.GetValue(id)}: {response.RotatedSegments} segments re-encrypted under fresh DEKs");
         }));
         return rotate;
     }
@@ -73,7 +71,7 @@ internal static class TenantCommands
         seal.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = parse.GetValue(id), Collection = parse.GetValue(collection) }, cancellationToken: cancellationToken);
-            Console.WriteLine(response.SegmentId == 0 ? "nothing to seal: the active segment is empty" : $"sealed segment {response.SegmentId}");
+            CliOptions.Print(parse, response, () => response.SegmentId == 0 ? "nothing to seal: the active segment is empty" : $"sealed segment {response.SegmentId}");
         }));
         return seal;
     }
@@ -85,7 +83,7 @@ internal static class TenantCommands
         compact.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = await client.Admin.CompactTenantAsync(new CompactTenantRequest { TenantId = parse.GetValue(id) }, cancellationToken: cancellationToken);
-            Console.WriteLine(response.Rewritten ? $"tenant {parse.GetValue(id)}: log rewritten, {response.CompactedSegments} segments compacted" : $"tenant {parse.GetValue(id)}: nothing worth compacting");
+            CliOptions.Print(parse, response, () => response.Rewritten ? $"tenant {parse.GetValue(id)}: log rewritten, {response.CompactedSegments} segments compacted" : $"tenant {parse.GetValue(id)}: nothing worth compacting");
         }));
         return compact;
     }
@@ -106,7 +104,7 @@ internal static class TenantCommands
             }, cancellationToken: cancellationToken);
             var kek = response.KekDestroyed ? $"KEK destroyed ({response.KekObjectsDestroyed} HSM objects)"
                 : parse.GetValue(destroy) ? "KEK was not in the HSM any more" : "KEK left for the customer to destroy";
-            Console.WriteLine($"shredded tenant {parse.GetValue(id)}: {response.DeletedBytes} bytes of files removed, {kek}");
+            CliOptions.Print(parse, response, () => $"shredded tenant {parse.GetValue(id)}: {response.DeletedBytes} bytes of files removed, {kek}");
         }));
         return shred;
     }

@@ -27,6 +27,7 @@ namespace VecVault.Server.Hosting;
 public static partial class ServerHost
 {
     private const string MetricsConnection = "vecvault.metrics";
+
     /// <summary>The services reported by the health service.</summary>
     public static readonly string[] HealthServices = ["", "vecvault.v1.VectorService", "vecvault.v1.AdminService"];
 
@@ -194,6 +195,7 @@ public static partial class ServerHost
     {
         var export = new PrometheusExport(app.Services.GetRequiredService<IMeterFactory>(), new HashSet<string> { ServerMetrics.MeterName, Pkcs11KekService.MeterName });
         app.Lifetime.ApplicationStopped.Register(export.Dispose);
+        app.Services.GetRequiredService<ServerMetrics>(); // its observable instruments exist before the first call
         app.Use(async (context, next) =>
         {
             var onMetricsPort = context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(MetricsConnection) == true;
