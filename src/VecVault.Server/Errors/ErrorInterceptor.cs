@@ -5,7 +5,7 @@ using VecVault.Core.Errors;
 namespace VecVault.Server.Errors;
 
 /// <summary>Turns exceptions thrown below the services into gRPC statuses through <see cref="ErrorMap"/>.</summary>
-public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger, TimeProvider time) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -57,8 +57,10 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
                 }
 
                 return ErrorMap.ToRpcException(error);
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested && context.Deadline <= time.GetUtcNow().UtcDateTime:
+                return ErrorMap.ToRpcException(new VecVaultException(ErrorCode.DeadlineExceeded, "the call's deadline passed"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
-                return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled or its deadline passed"));
+                return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
             default:
                 LogFailure(logger, exception, context.Method, nameof(ErrorCode.Internal));
                 return ErrorMap.ToRpcException(new VecVaultException(ErrorCode.Internal, "internal error"));
