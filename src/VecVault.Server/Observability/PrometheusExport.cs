@@ -51,19 +51,22 @@ public sealed class PrometheusExport : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        var keys = new string[tags.Length];
         var labels = new string[tags.Length];
         for (var i = 0; i < tags.Length; i++)
         {
+            keys[i] = tags[i].Key;
             labels[i] = tags[i].Value?.ToString() ?? "";
         }
 
-        var keys = new string[tags.Length];
-        for (var i = 0; i < tags.Length; i++)
+        // An instrument's first measurement fixes its label names; a measurement with other tags is dropped rather
+        // than failing the call that recorded it.
+        var collector = _collectors.GetOrAdd(instrument, Create, keys);
+        if (!collector.LabelNames.AsSpan().SequenceEqual(keys))
         {
-            keys[i] = tags[i].Key;
+            return;
         }
 
-        var collector = _collectors.GetOrAdd(instrument, Create, keys);
         switch (collector)
         {
             case Counter counter when instrument is Counter<long> or Counter<int> or Counter<double>:
