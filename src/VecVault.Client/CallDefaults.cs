@@ -28,7 +28,13 @@ internal sealed class CallDefaults(string? apiKey, TimeSpan defaultDeadline) : I
         var options = context.Options;
         if (apiKey is not null)
         {
-            var headers = options.Headers ?? [];
+            // A copy: the caller's Metadata may be reused for other calls.
+            var headers = new Metadata();
+            foreach (var entry in options.Headers ?? [])
+            {
+                headers.Add(entry);
+            }
+
             headers.Add("authorization", $"Bearer {apiKey}");
             options = options.WithHeaders(headers);
         }

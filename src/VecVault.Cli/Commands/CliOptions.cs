@@ -49,8 +49,25 @@ internal static class CliOptions
     };
 
     /// <summary>Prints <paramref name="response"/> as JSON with <c>--json</c>, else <paramref name="text"/>.</summary>
-    public static void Print(ParseResult parse, Google.Protobuf.IMessage response, Func<string> text) =>
-        Console.WriteLine(parse.GetValue(Json) ? Google.Protobuf.JsonFormatter.Default.Format(response) : text());
+    public static void Print(ParseResult parse, Google.Protobuf.IMessage response, Func<string> text)
+    {
+        if (!TryPrintJson(parse, response))
+        {
+            Console.WriteLine(text());
+        }
+    }
+
+    /// <summary>With <c>--json</c>, prints <paramref name="response"/> as JSON and returns true; otherwise returns false (the caller prints text).</summary>
+    public static bool TryPrintJson(ParseResult parse, Google.Protobuf.IMessage response)
+    {
+        if (!parse.GetValue(Json))
+        {
+            return false;
+        }
+
+        Console.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
+        return true;
+    }
 
     /// <summary>Runs <paramref name="body"/> with a connected client; prints gRPC errors plainly and returns exit code 1.</summary>
     public static Task<int> RunAsync(ParseResult parse, Func<VecVaultClient, Task> body) =>

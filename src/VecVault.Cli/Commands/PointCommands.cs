@@ -49,9 +49,8 @@ internal static class PointCommands
             }
 
             var response = await client.Vectors.SearchAsync(new SearchRequest { Collection = name, K = parse.GetValue(k), Vector = Points.Vector(query) }, cancellationToken: cancellationToken);
-            if (parse.GetValue(CliOptions.Json))
+            if (CliOptions.TryPrintJson(parse, response))
             {
-                Console.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
                 return;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Google.Protobuf;
 using Spectre.Console;
 using VecVault.Protocol.V1;
 
@@ -14,9 +13,8 @@ internal static class StatsCommand
         stats.SetAction((parse, cancellationToken) => CliOptions.RunAsync(parse, async client =>
         {
             var response = (await client.Admin.GetServerStatsAsync(new GetServerStatsRequest(), cancellationToken: cancellationToken)).Stats;
-            if (parse.GetValue(CliOptions.Json))
+            if (CliOptions.TryPrintJson(parse, response))
             {
-                Console.WriteLine(JsonFormatter.Default.Format(response));
                 return;
             }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -96,11 +97,7 @@ internal sealed partial class VectorFile
                 throw new FormatException($"vector {i} of '{Path.GetFileName(_path)}' has another dimension");
             }
 
-            for (var d = 0; d < Dimension; d++)
-            {
-                vector[d] = reader.ReadSingle();
-            }
-
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(vector.AsSpan()));
             yield return Points.Create(firstId + (ulong)i, vector);
         }
     }
@@ -113,9 +110,16 @@ internal sealed partial class VectorFile
         var vector = new float[columns];
         for (long i = 0; i < rows; i++)
         {
-            for (var d = 0; d < columns; d++)
+            if (wide)
             {
-                vector[d] = wide ? (float)reader.ReadDouble() : reader.ReadSingle();
+                for (var d = 0; d < columns; d++)
+                {
+                    vector[d] = (float)reader.ReadDouble();
+                }
+            }
+            else
+            {
+                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(vector.AsSpan()));
             }
 
             yield return Points.Create(firstId + (ulong)i, vector);
