@@ -18,5 +18,6 @@ var root = new RootCommand("vecvault: the VecVault command-line tool for admins 
     StatsCommand.Create(),
     HsmCommands.Create(),
     AuditCommands.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,6 +20,9 @@ public sealed class P11KitServer : IDisposable
         return path;
     });
 
+    /// <summary>Environment for a child process (a server) that reaches this process's p11-kit server through <see cref="ClientModule"/>.</summary>
+    public static IReadOnlyDictionary<string, string> ClientEnvironment => new Dictionary<string, string> { ["P11_KIT_SERVER_ADDRESS"] = $"unix:path={Socket.Value}" };
+
     private readonly SoftHsmToken _token;
     private Process? _process;
 

@@ -1,30 +1,66 @@
 using ScottPlot;
-using VecVault.Bench.Ann;
 
 namespace VecVault.Bench.Reports;
 
 /// <summary>PNG plots of a run (ScottPlot).</summary>
 internal static class Plots
 {
-    /// <summary>Recall@k (x) against single-thread queries per second (y, log scale), one line per index.</summary>
-    public static void RecallVsQps(string path, string title, IEnumerable<AnnResult> results)
+    /// <summary>One line of a plot.</summary>
+    /// <param name="Label">Its legend.</param>
+    /// <param name="X">x values.</param>
+    /// <param name="Y">y values.</param>
+    /// <param name="Dashed">Drawn dashed (a second family of lines).</param>
+    public sealed record Series(string Label, double[] X, double[] Y, bool Dashed = false);
+
+    /// <summary>Recall@k (x) against single-thread queries per second (y, log scale), one line per index or mode.</summary>
+    public static void RecallVsQps(string path, string title, IEnumerable<Series> series)
     {
         var plot = new Plot();
-        foreach (var result in results)
+        foreach (var line in series)
         {
-            var scatter = plot.Add.Scatter(result.Sweep.Select(p => p.Recall).ToArray(), result.Sweep.Select(p => Math.Log10(p.Qps)).ToArray());
-            scatter.LegendText = result.Peer;
-            scatter.MarkerSize = 6;
+            Add(plot, line with { Y = [.. line.Y.Select(Math.Log10)] });
         }
 
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = y => $"{Math.Pow(10, y):N0}",
-        };
+        plot.Axes.Left.TickGenerator = LogTicks();
         plot.Title(title);
         plot.XLabel("recall@10");
-        plot.YLabel("queries/s, one thread (log)");
+        plot.YLabel("queries/s, one client (log)");
         plot.ShowLegend(Alignment.LowerLeft);
         plot.SavePng(path, 900, 600);
     }
+
+    /// <summary>
+    /// Latency percentile curves: the percentile on x, spread as HdrHistogram plots do (50, 90, 99, 99.9 equally
+    /// apart), latency in microseconds on y (log scale); series give (percentile, µs) points.
+    /// </summary>
+    public static void LatencyPercentiles(string path, string title, IEnumerable<Series> series)
+    {
+        var plot = new Plot();
+        foreach (var line in series)
+        {
+            Add(plot, line with { X = [.. line.X.Select(p => Math.Log10(100 / (100 - Math.Min(p, 99.999))))], Y = [.. line.Y.Select(Math.Log10)] });
+        }
+
+        double[] percentiles = [0, 50, 90, 99, 99.9, 99.99];
+        plot.Axes.Bottom.SetTicks([.. percentiles.Select(p => Math.Log10(100 / (100 - p)))], [.. percentiles.Select(p => $"{p}%")]);
+        plot.Axes.Left.TickGenerator = LogTicks();
+        plot.Title(title);
+        plot.XLabel("percentile");
+        plot.YLabel("latency, µs (log)");
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, 900, 600);
+    }
+
+    private static void Add(Plot plot, Series line)
+    {
+        var scatter = plot.Add.Scatter(line.X, line.Y);
+        scatter.LegendText = line.Label;
+        scatter.MarkerSize = line.X.Length > 20 ? 0 : 6;
+        if (line.Dashed)
+        {
+            scatter.LinePattern = LinePattern.Dashed;
+        }
+    }
+
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new() { LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
 }

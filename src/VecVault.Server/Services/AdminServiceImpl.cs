@@ -203,6 +203,7 @@ public sealed class AdminServiceImpl(
         stats.LoadReadTime = Duration.FromTimeSpan(segments.ReadTime);
         stats.LoadDecryptTime = Duration.FromTimeSpan(segments.DecryptTime);
         stats.LoadAttachTime = Duration.FromTimeSpan(segments.AttachTime);
+        stats.LoadPageBytes = (ulong)segments.PageBytes;
         foreach (var (tenant, collection, segment, reason) in engine.Quarantined)
         {
             stats.Quarantined.Add(new QuarantinedSegment { TenantId = tenant.Value, Collection = collection, SegmentId = segment, Reason = reason });
