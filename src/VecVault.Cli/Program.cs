@@ -1,6 +1,11 @@
 using System.CommandLine;
 using VecVault.Cli.Commands;
 
+if (args is ["bench", .. var benchmark])
+{
+    return await BenchCommand.RunAsync(benchmark);
+}
+
 var root = new RootCommand("vecvault: the VecVault command-line tool for admins and users")
 {
     CliOptions.Address,

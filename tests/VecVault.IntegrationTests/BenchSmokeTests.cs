@@ -21,21 +21,7 @@ public sealed class BenchSmokeTests : IDisposable
     [Fact]
     public async Task The_quick_byok_profile_completes_under_every_key_mode_and_writes_a_well_formed_report()
     {
-        var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Repository.Cli, "bench", "byok", "--quick", "--dataset", "synthetic:2000x16", "--queries", $"{Queries}", "--clients", $"{Clients}", "--out", _output })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        var stdout = await BenchAsync([]);
 
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "byok-quick.json")));
         var root = report.RootElement;
@@ -71,13 +57,63 @@ public sealed class BenchSmokeTests : IDisposable
         }
 
         Assert.All(Modes, mode => Assert.Contains($"| {mode} |", markdown, StringComparison.Ordinal));
-        Assert.Contains("## Goals", await stdout, StringComparison.Ordinal);
+        Assert.Contains("## Goals", stdout, StringComparison.Ordinal);
         foreach (var plot in new[] { "byok-quick-latency-grpc.png", "byok-quick-latency-in-process.png", "byok-quick-recall-qps.png" })
         {
             var bytes = File.ReadAllBytes(Path.Combine(_output, plot));
             Assert.True(bytes.Length > 10_000, $"{plot}: {bytes.Length} bytes");
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         }
+    }
+
+    [Fact]
+    public async Task Against_a_server_it_did_not_start_it_measures_over_grpc_and_shreds_its_tenant_after()
+    {
+        await using var server = new VaultServer();
+        await server.StartAsync();
+
+        await BenchAsync(["--address", server.Address, "--kek", $"aes:{server.Token.Label}/{VaultServer.KekLabel}"], server.AdminKey);
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "byok-quick.json")));
+        var mode = Assert.Single(report.RootElement.GetProperty("modes").EnumerateArray());
+        Assert.Equal("AesGcm", mode.GetProperty("key_model").GetString());
+        AssertLatency(mode.GetProperty("grpc_1"), 1, QuickRounds * Queries);
+        AssertLatency(mode.GetProperty("grpc_n"), Clients, QuickRounds * Queries * Clients);
+        foreach (var absent in new[] { "cold_start", "in_process_1", "in_process_n", "revocation_seconds" })
+        {
+            Assert.Equal(JsonValueKind.Null, mode.GetProperty(absent).ValueKind);
+        }
+
+        Assert.True(mode.GetProperty("memory").GetProperty("server_locked_bytes").GetInt64() > 0);
+        using var admin = server.Connect(server.AdminKey);
+        Assert.Empty((await admin.Admin.ListTenantsAsync(new Protocol.V1.ListTenantsRequest())).Tenants);
+        Assert.False(File.Exists(Path.Combine(_output, "byok-quick-latency-in-process.png")));
+    }
+
+    /// <summary>Runs <c>vecvault bench byok --quick</c> on the tiny set with <paramref name="arguments"/> more; returns its standard output.</summary>
+    private async Task<string> BenchAsync(string[] arguments, string? adminKey = null)
+    {
+        var start = new ProcessStartInfo("/usr/bin/dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Repository.Cli, "bench", "byok", "--quick", "--dataset", "synthetic:2000x16", "--queries", $"{Queries}", "--clients", $"{Clients}", "--out", _output }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (adminKey is not null)
+        {
+            start.Environment["VECVAULT_ADMIN_KEY"] = adminKey;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        return await stdout;
     }
 
     private static void AssertLatency(JsonElement run, int clients, int queries)

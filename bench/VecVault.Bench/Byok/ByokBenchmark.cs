@@ -24,10 +24,13 @@ internal static class ByokBenchmark
         var rate = new Option<double>("--rate") { Description = "Target searches per second of the concurrent gRPC run, latency corrected for coordinated omission (0: closed loop)", DefaultValueFactory = _ => 0 };
         var segmentPoints = new Option<int?>("--segment-points") { Description = "Points per segment (default: a third of the set, so three sealed segments load cold)" };
         var checkInterval = new Option<TimeSpan>("--key-check-interval") { Description = "How often the server checks every KEK (bounds revocation detection)", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
+        var address = new Option<string?>("--address") { Description = "Run against this server instead of starting one per mode (ingest, warm gRPC runs and the sweep only; no cold starts, in-process runs or revocation)" };
+        var adminKey = new Option<string?>("--admin-key") { Description = "With --address: an admin key for that server (default: env VECVAULT_ADMIN_KEY)" };
+        var kek = new Option<string>("--kek") { Description = "With --address: the benchmark tenant's KEK on that server's HSM: none, aes:TOKEN/LABEL or rsa:TOKEN/LABEL[:sha1|sha256]", DefaultValueFactory = _ => "none" };
         var output = new Option<string>("--out") { Description = "Results directory", DefaultValueFactory = _ => Path.Combine(Repository.Root, "bench", "results") };
         var command = new Command("byok", "Search latency with and without BYOK: each key mode against a real server, in process, cold starts, ingest, recall, memory, revocation")
         {
-            quick, dataset, queries, modes, clients, ef, rate, segmentPoints, checkInterval, output,
+            quick, dataset, queries, modes, clients, ef, rate, segmentPoints, checkInterval, address, adminKey, kek, output,
         };
         command.SetAction(parse =>
         {
@@ -40,6 +43,19 @@ internal static class ByokBenchmark
                 return Task.FromResult(2);
             }
 
+            Target? target = null;
+            if (parse.GetValue(address) is { } url)
+            {
+                var key = parse.GetValue(adminKey) ?? Environment.GetEnvironmentVariable("VECVAULT_ADMIN_KEY");
+                if (string.IsNullOrEmpty(key) || !Target.TryParseKek(parse.GetValue(kek)!, out var reference))
+                {
+                    Console.Error.WriteLine(string.IsNullOrEmpty(key) ? "error: --address needs an admin key (--admin-key or VECVAULT_ADMIN_KEY)" : "error: --kek is none, aes:TOKEN/LABEL or rsa:TOKEN/LABEL[:sha1|sha256]");
+                    return Task.FromResult(2);
+                }
+
+                target = new Target(url, key, reference);
+            }
+
             return Run(
                 isQuick,
                 parse.GetValue(dataset) ?? (isQuick ? "fashion-mnist:10000" : "fashion-mnist"),
@@ -50,13 +66,14 @@ internal static class ByokBenchmark
                 parse.GetValue(rate),
                 parse.GetValue(segmentPoints),
                 parse.GetValue(checkInterval),
+                target,
                 parse.GetValue(output)!);
         });
         return command;
     }
 
     private static async Task<int> Run(bool quick, string datasetSpec, int queryCount, IReadOnlyList<KeyMode> modes, int clients, int ef, double rate, int? segmentPoints,
-        TimeSpan checkInterval, string output)
+        TimeSpan checkInterval, Target? target, string output)
     {
         var started = DateTimeOffset.Now;
         var commandLine = "./scripts/bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
@@ -67,7 +84,35 @@ internal static class ByokBenchmark
         var settings = new ByokSettings(dataset, truth, clients, ef, quick ? [16, 64] : [16, 32, 64, 128, 256], quick ? 2 : 5, rate,
             segmentPoints ?? (dataset.Base.Length + 2) / 3, quick ? 1 : 3, checkInterval, TimeSpan.FromSeconds(quick ? 1 : 3));
 
-        // One SoftHSM2 token holds every mode's KEK, made with pkcs11-tool before anything loads the module.
+        IReadOnlyList<ModeResult> results;
+        if (target is not null)
+        {
+            var name = $"server at {target.Address}, {target.Kek.Model}";
+            results = await ProgressDisplay.RunAsync([name], ByokRunner.StepsAgainst,
+                step => new ByokRunner(settings, null, "", "", step).RunAgainstAsync(name, target.Address, target.AdminKey, target.Kek));
+        }
+        else
+        {
+            results = await RunModesAsync(settings, modes);
+        }
+
+        var report = new ByokReport(started, quick ? "quick" : "full", commandLine,
+            Machine.Describe(typeof(Engine.VaultEngine), typeof(FASTER.core.FasterLog), typeof(Net.Pkcs11Interop.HighLevelAPI.Pkcs11InteropFactories),
+                typeof(Grpc.Net.Client.GrpcChannel), typeof(HdrHistogram.LongHistogram)),
+            dataset.Name, dataset.Base.Length, dataset.Dimension, dataset.Queries.Length, ByokSettings.K, ef, clients, settings.SegmentPoints, checkInterval.TotalSeconds, results);
+        var stem = Path.Combine(output, quick ? "byok-quick" : "byok");
+        var plots = WritePlots(stem, report);
+        await File.WriteAllTextAsync($"{stem}.json", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        var markdown = report.ToMarkdown(plots.Select(Path.GetFileName)!);
+        await File.WriteAllTextAsync($"{stem}.md", markdown);
+        Console.WriteLine(markdown);
+        Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] wrote {stem}.json, {stem}.md and {string.Join(", ", plots.Select(Path.GetFileName))}");
+        return 0;
+    }
+
+    /// <summary>Every mode against its own server: one SoftHSM2 token holds every mode's KEK, made with pkcs11-tool before anything loads the module.</summary>
+    private static async Task<IReadOnlyList<ModeResult>> RunModesAsync(ByokSettings settings, IReadOnlyList<KeyMode> modes)
+    {
         SoftHsm.EnsureInitialised();
         var token = SoftHsm.CreateToken();
         for (var i = 0; i < modes.Count; i++)
@@ -84,21 +129,8 @@ internal static class ByokBenchmark
         remote?.Start();
         try
         {
-            var results = await ProgressDisplay.RunAsync([.. modes.Select(m => m.Name)], ByokRunner.Steps,
+            return await ProgressDisplay.RunAsync([.. modes.Select(m => m.Name)], ByokRunner.Steps,
                 step => new ByokRunner(settings, token, pinFile, work, step).RunAsync(modes));
-
-            var report = new ByokReport(started, quick ? "quick" : "full", commandLine,
-                Machine.Describe(typeof(Engine.VaultEngine), typeof(FASTER.core.FasterLog), typeof(Net.Pkcs11Interop.HighLevelAPI.Pkcs11InteropFactories),
-                    typeof(Grpc.Net.Client.GrpcChannel), typeof(HdrHistogram.LongHistogram)),
-                dataset.Name, dataset.Base.Length, dataset.Dimension, dataset.Queries.Length, ByokSettings.K, ef, clients, settings.SegmentPoints, checkInterval.TotalSeconds, results);
-            var stem = Path.Combine(output, quick ? "byok-quick" : "byok");
-            var plots = WritePlots(stem, report);
-            await File.WriteAllTextAsync($"{stem}.json", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-            var markdown = report.ToMarkdown(plots.Select(Path.GetFileName)!);
-            await File.WriteAllTextAsync($"{stem}.md", markdown);
-            Console.WriteLine(markdown);
-            Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] wrote {stem}.json, {stem}.md and {string.Join(", ", plots.Select(Path.GetFileName))}");
-            return 0;
         }
         finally
         {
@@ -109,18 +141,55 @@ internal static class ByokBenchmark
     /// <summary>Latency percentile curves per key mode (gRPC at 1 and N clients, and in process), and recall against QPS.</summary>
     private static IReadOnlyList<string> WritePlots(string stem, ByokReport report)
     {
-        static Plots.Series Curve(string label, LatencyResult run, bool dashed = false) =>
-            new(label, [.. run.Curve.Select(p => p[0])], [.. run.Curve.Select(p => p[1])], dashed);
+        static Plots.Series Curve(string label, LatencyResult run, int colour, bool dashed = false) =>
+            new(label, [.. run.Curve.Select(p => p[0])], [.. run.Curve.Select(p => p[1])], dashed, colour);
 
         var grpc = $"{stem}-latency-grpc.png";
         Plots.LatencyPercentiles(grpc, $"{report.Dataset}, k {report.K}, ef {report.Ef}: warm search latency over gRPC (solid: 1 client, dashed: {report.Clients})",
-            report.Modes.SelectMany(m => new[] { Curve($"{m.Mode}, 1 client", m.Grpc1), Curve($"{m.Mode}, {report.Clients} clients", m.GrpcN, dashed: true) }));
+            report.Modes.SelectMany((m, i) => new[] { Curve($"{m.Mode}, 1 client", m.Grpc1, i), Curve($"{m.Mode}, {report.Clients} clients", m.GrpcN, i, dashed: true) }));
+        List<string> plots = [grpc];
         var inProcess = $"{stem}-latency-in-process.png";
-        Plots.LatencyPercentiles(inProcess, $"{report.Dataset}, k {report.K}, ef {report.Ef}: warm search latency in process (solid: 1 thread, dashed: {report.Clients})",
-            report.Modes.SelectMany(m => new[] { Curve($"{m.Mode}, 1 thread", m.InProcess1), Curve($"{m.Mode}, {report.Clients} threads", m.InProcessN, dashed: true) }));
+        if (report.Modes.Any(m => m.InProcess1 is not null))
+        {
+            plots.Add(inProcess);
+            Plots.LatencyPercentiles(inProcess, $"{report.Dataset}, k {report.K}, ef {report.Ef}: warm search latency in process (solid: 1 thread, dashed: {report.Clients})",
+                report.Modes.Where(m => m.InProcess1 is not null)
+                    .SelectMany((m, i) => new[] { Curve($"{m.Mode}, 1 thread", m.InProcess1!, i), Curve($"{m.Mode}, {report.Clients} threads", m.InProcessN!, i, dashed: true) }));
+        }
+
         var recall = $"{stem}-recall-qps.png";
         Plots.RecallVsQps(recall, $"{report.Dataset}: recall@{report.K} against QPS over gRPC, one client",
             report.Modes.Select(m => new Plots.Series(m.Mode, [.. m.Sweep.Select(p => p.Recall)], [.. m.Sweep.Select(p => p.Qps)])));
-        return [grpc, inProcess, recall];
+        plots.Add(recall);
+        return plots;
+    }
+}
+
+/// <summary>A server the tool does not start: its address, an admin key, and the KEK the benchmark tenant gets.</summary>
+internal sealed record Target(string Address, string AdminKey, Protocol.V1.KekReference Kek)
+{
+    /// <summary>none, aes:TOKEN/LABEL or rsa:TOKEN/LABEL[:sha1|sha256] (RSA-OAEP's hash, sha256 by default).</summary>
+    public static bool TryParseKek(string text, out Protocol.V1.KekReference kek)
+    {
+        kek = new Protocol.V1.KekReference { Model = Protocol.V1.KeyModel.None };
+        if (text == "none")
+        {
+            return true;
+        }
+
+        var parts = text.Split(':');
+        var labels = parts.Length >= 2 ? parts[1].Split('/') : [];
+        if (labels is not [{ Length: > 0 } tokenLabel, { Length: > 0 } keyLabel])
+        {
+            return false;
+        }
+
+        kek = (parts[0], parts.Length) switch
+        {
+            ("aes", 2) => new Protocol.V1.KekReference { Model = Protocol.V1.KeyModel.AesGcm, TokenLabel = tokenLabel, KeyLabel = keyLabel },
+            ("rsa", 2 or 3) => new Protocol.V1.KekReference { Model = Protocol.V1.KeyModel.RsaOaep, TokenLabel = tokenLabel, KeyLabel = keyLabel, OaepHash = parts.Length == 3 ? parts[2] : "sha256" },
+            _ => kek,
+        };
+        return kek.Model != Protocol.V1.KeyModel.None;
     }
 }

@@ -35,21 +35,21 @@ internal sealed record EfPoint(
     [property: JsonPropertyName("p50_us")] double P50Us,
     [property: JsonPropertyName("p99_us")] double P99Us);
 
-/// <summary>The server process's memory with the data warm.</summary>
+/// <summary>The server process's memory with the data warm (from /proc: null for a server the tool did not start).</summary>
 internal sealed record MemoryResult(
-    [property: JsonPropertyName("rss_bytes")] long RssBytes,
-    [property: JsonPropertyName("vm_locked_bytes")] long VmLockedBytes,
+    [property: JsonPropertyName("rss_bytes")] long? RssBytes,
+    [property: JsonPropertyName("vm_locked_bytes")] long? VmLockedBytes,
     [property: JsonPropertyName("server_locked_bytes")] long ServerLockedBytes);
 
-/// <summary>Everything measured under one key mode.</summary>
+/// <summary>Everything measured under one key mode; against a server the tool did not start, no cold start, no in-process runs and no revocation.</summary>
 internal sealed record ModeResult(
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("key_model")] string KeyModel,
     [property: JsonPropertyName("remote_hsm")] bool Remote,
     [property: JsonPropertyName("ingest")] IngestResult Ingest,
-    [property: JsonPropertyName("cold_start")] ColdStart Cold,
-    [property: JsonPropertyName("in_process_1")] LatencyResult InProcess1,
-    [property: JsonPropertyName("in_process_n")] LatencyResult InProcessN,
+    [property: JsonPropertyName("cold_start")] ColdStart? Cold,
+    [property: JsonPropertyName("in_process_1")] LatencyResult? InProcess1,
+    [property: JsonPropertyName("in_process_n")] LatencyResult? InProcessN,
     [property: JsonPropertyName("grpc_1")] LatencyResult Grpc1,
     [property: JsonPropertyName("grpc_n")] LatencyResult GrpcN,
     [property: JsonPropertyName("ef_sweep")] IReadOnlyList<EfPoint> Sweep,
@@ -89,8 +89,10 @@ internal sealed record ByokReport(
         text.AppendLine(C, $"Machine: {Machine.ToMarkdown()}.");
         text.AppendLine();
         text.Append(C, $"Dataset {Dataset}: {Base:N0} x {Dimension} (L2), {Queries:N0} queries, k {K}, ef {Ef}; M {ByokSettings.M}, ef_construction {ByokSettings.EfConstruction}; ")
-            .Append(C, $"segments of {SegmentPoints:N0} points; {Clients} concurrent clients; KEK check every {KeyCheckIntervalSeconds:F0} s. One server process per mode, started by the tool; ")
-            .AppendLine("gRPC clients on loopback in the tool's process; in process: the engine in the tool's process over the data the server wrote.");
+            .Append(C, $"segments of {SegmentPoints:N0} points; {Clients} concurrent clients. ")
+            .AppendLine(Modes.Any(m => m.Cold is not null)
+                ? string.Create(C, $"One server process per mode, started by the tool, checking KEKs every {KeyCheckIntervalSeconds:F0} s; gRPC clients on loopback in the tool's process; in process: the engine in the tool's process over the data the server wrote.")
+                : "Against a server the tool did not start: no cold starts, in-process runs or revocation.");
         Latency(text);
         Overhead(text);
         Cold(text);
@@ -133,21 +135,26 @@ internal sealed record ByokReport(
         foreach (var mode in Modes.Where(m => m != none))
         {
             text.Append(C, $"| {mode.Mode} | {R(mode.Grpc1.P50Us, none.Grpc1.P50Us)} | {R(mode.Grpc1.P99Us, none.Grpc1.P99Us)} | {R(mode.GrpcN.P50Us, none.GrpcN.P50Us)} | {R(mode.GrpcN.P99Us, none.GrpcN.P99Us)} ")
-                .Append(C, $"| {R(mode.GrpcN.Qps, none.GrpcN.Qps)} | {R(mode.InProcess1.P50Us, none.InProcess1.P50Us)} | {R(mode.InProcess1.P99Us, none.InProcess1.P99Us)} | {R(mode.Ingest.VectorsPerSecond, none.Ingest.VectorsPerSecond)} ")
-                .AppendLine(C, $"| {R(mode.Cold.FirstQueryMs, none.Cold.FirstQueryMs)} | {mode.Cold.UnwrapMs:F3} ms against {none.Cold.UnwrapMs:F3} ms |");
+                .Append(C, $"| {R(mode.GrpcN.Qps, none.GrpcN.Qps)} | {R(mode.InProcess1?.P50Us, none.InProcess1?.P50Us)} | {R(mode.InProcess1?.P99Us, none.InProcess1?.P99Us)} | {R(mode.Ingest.VectorsPerSecond, none.Ingest.VectorsPerSecond)} ")
+                .AppendLine(C, $"| {R(mode.Cold?.FirstQueryMs, none.Cold?.FirstQueryMs)} | {R(mode.Cold?.UnwrapMs, none.Cold?.UnwrapMs)} |");
         }
     }
 
     private void Cold(StringBuilder text)
     {
+        if (Modes.All(m => m.Cold is null))
+        {
+            return;
+        }
+
         text.AppendLine();
         text.AppendLine("## Cold start: the first search after a server start loads every sealed segment (median of the starts; phases per segment)");
         text.AppendLine();
         text.AppendLine("| mode | segments | first search ms | unwrap ms (HSM call + audit record) | of which HSM call ms | read ms | decrypt ms | attach ms | decrypt GB/s |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var mode in Modes)
+        foreach (var mode in Modes.Where(m => m.Cold is not null))
         {
-            var cold = mode.Cold;
+            var cold = mode.Cold!;
             text.AppendLine(C, $"| {mode.Mode} | {cold.Segments} | {cold.FirstQueryMs:F1} | {cold.UnwrapMs:F3} | {cold.HsmCallMs:F3} | {cold.ReadMs:F2} | {cold.DecryptMs:F2} | {cold.AttachMs:F2} | {cold.DecryptGigabytesPerSecond:F2} |");
         }
     }
@@ -179,6 +186,11 @@ internal sealed record ByokReport(
 
     private void Goals(StringBuilder text)
     {
+        if (Modes.All(m => m.Cold is null))
+        {
+            return;
+        }
+
         text.AppendLine();
         text.AppendLine("## Goals");
         text.AppendLine();
@@ -191,29 +203,30 @@ internal sealed record ByokReport(
             }
         }
 
-        foreach (var mode in Modes)
+        foreach (var mode in Modes.Where(m => m.Cold is not null))
         {
-            text.AppendLine(C, $"- {Mark(mode.Cold.DecryptGigabytesPerSecond >= 1)} {mode.Mode}: cold load decrypts at >= 1 GB/s per core: {mode.Cold.DecryptGigabytesPerSecond:F2} GB/s.");
+            text.AppendLine(C, $"- {Mark(mode.Cold!.DecryptGigabytesPerSecond >= 1)} {mode.Mode}: cold load decrypts at >= 1 GB/s per core: {mode.Cold.DecryptGigabytesPerSecond:F2} GB/s.");
         }
 
-        foreach (var mode in Modes.Where(m => m.KeyModel != "None"))
+        foreach (var mode in Modes.Where(m => m.KeyModel != "None" && m.Cold is not null))
         {
-            text.AppendLine(C, $"- {Mark(mode.Cold.HsmCallMs < 1)} {mode.Mode}: HSM unwrap well under 1 ms per segment: {mode.Cold.HsmCallMs:F3} ms in the HSM ({mode.Cold.UnwrapMs:F3} ms with the audit record).");
+            text.AppendLine(C, $"- {Mark(mode.Cold!.HsmCallMs < 1)} {mode.Mode}: HSM unwrap well under 1 ms per segment: {mode.Cold.HsmCallMs:F3} ms in the HSM ({mode.Cold.UnwrapMs:F3} ms with the audit record).");
         }
 
-        foreach (var mode in Modes)
+        foreach (var mode in Modes.Where(m => m.InProcess1 is not null))
         {
-            var ratio = mode.Grpc1.P50Us / mode.InProcess1.P50Us;
+            var ratio = mode.Grpc1.P50Us / mode.InProcess1!.P50Us;
             text.AppendLine(C, $"- {Mark(ratio <= 2)} {mode.Mode}: gRPC p50 within 2x of in process (one client): {mode.Grpc1.P50Us:F0} µs against {mode.InProcess1.P50Us:F0} µs, {ratio:F2}x.");
         }
     }
 
     private static IEnumerable<(string Path, LatencyResult Run)> Paths(ModeResult mode) =>
-        [("gRPC", mode.Grpc1), ("gRPC", mode.GrpcN), ("in process", mode.InProcess1), ("in process", mode.InProcessN)];
+        new (string, LatencyResult?)[] { ("gRPC", mode.Grpc1), ("gRPC", mode.GrpcN), ("in process", mode.InProcess1), ("in process", mode.InProcessN) }
+            .Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!));
 
-    private static string R(double value, double baseline) => baseline > 0 ? (value / baseline).ToString("F3", C) : "n/a";
+    private static string R(double? value, double? baseline) => value is { } v && baseline is > 0 ? (v / baseline.Value).ToString("F3", C) : "n/a";
 
-    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("F0", C);
+    private static string Mib(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("F0", C) : "n/a";
 
     private static string Mark(bool met) => met ? "met:" : "**not met**:";
 }

@@ -43,12 +43,14 @@ internal sealed record ByokSettings(Dataset Dataset, int[][] Truth, int Clients,
 /// measuring every mode once in a rotating order, so that a noisy moment on a shared machine lands on every mode
 /// alike and the ratios to <c>none</c> stay fair.
 /// </summary>
-internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, string pinFile, string workDirectory, Action<int, string> step)
+internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, string pinFile, string workDirectory, Action<int, string> step)
 {
     /// <summary>Steps reported per mode.</summary>
-    public const int Steps = 6;
+    public const int Steps = 5;
 
-    private const string Tenant = "bench";
+    /// <summary>Steps reported against a server the tool does not start.</summary>
+    public const int StepsAgainst = 3;
+
     private const string Collection = "c";
 
     /// <summary>A small collection searched first after a start, so that the cold start measured is the data's, not the JIT's.</summary>
@@ -59,12 +61,16 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
 
     public async Task<IReadOnlyList<ModeResult>> RunAsync(IReadOnlyList<KeyMode> modes)
     {
-        var runs = modes.Select((mode, lane) => new Run(mode, lane, Path.Combine(workDirectory, mode.Name), settings)).ToList();
+        var hsm = token ?? throw new InvalidOperationException("the key modes need a SoftHSM2 token");
+        var runs = modes.Select((mode, lane) => new Run(mode.Name, lane, settings) { Mode = mode, Data = Path.Combine(workDirectory, mode.Name), Kek = mode.Kek(hsm) }).ToList();
         try
         {
             foreach (var run in runs)
             {
-                await IngestAsync(run);
+                Directory.CreateDirectory(run.Data);
+                using var server = await StartAsync(run);
+                await LoadAsync(run);
+                await server.StopAsync(StopTimeout);
             }
 
             await InProcessAsync(runs);
@@ -91,18 +97,41 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
         }
     }
 
-    /// <summary>Starts the mode's server, creates its tenant and collections, upserts the set from <see cref="ByokSettings.Writers"/> clients, seals, and stops it.</summary>
-    private async Task IngestAsync(Run run)
+    /// <summary>
+    /// Against a server someone else runs (<paramref name="address"/>, an admin key): one lane, the KEK given, the
+    /// phases that need no control of the server (ingest, warm gRPC runs, the sweep, its locked bytes). The tenant
+    /// is shredded at the end (the KEK is left alone).
+    /// </summary>
+    public async Task<IReadOnlyList<ModeResult>> RunAgainstAsync(string name, string address, string adminKey, Protocol.V1.KekReference kek)
     {
-        Directory.CreateDirectory(run.Data);
-        using var server = await StartAsync(run);
-        using (var admin = Admin(server, run))
+        var run = new Run(name, 0, settings) { Address = address, AdminKey = adminKey, Kek = kek, TenantId = $"bench-{Guid.NewGuid():N}"[..18] };
+        try
         {
-            await admin.Admin.CreateTenantAsync(new CreateTenantRequest { Id = Tenant, Kek = run.Mode.Kek(token), OutagePolicy = OutagePolicy.FailClosed });
-            run.TenantKey = (await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = Tenant })).ApiKey;
+            await LoadAsync(run);
+            await GrpcAsync([run]);
+            using var admin = Admin(run);
+            var stats = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
+            await admin.Admin.ShredTenantAsync(new ShredTenantRequest { TenantId = run.TenantId, ConfirmTenantId = run.TenantId });
+            step(run.Lane, "done; the benchmark's tenant shredded");
+            return [new ModeResult(name, kek.Model.ToString(), Remote: false, run.Ingest, Cold: null, InProcess1: null, InProcessN: null, run.Grpc1.Result(), run.GrpcN.Result(), run.Sweep,
+                new MemoryResult(null, null, (long)stats.LockedBytes), RevocationSeconds: null)];
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    /// <summary>Creates the run's tenant and collections on its server, upserts the set from <see cref="ByokSettings.Writers"/> clients, and seals.</summary>
+    private async Task LoadAsync(Run run)
+    {
+        using (var admin = Admin(run))
+        {
+            await admin.Admin.CreateTenantAsync(new CreateTenantRequest { Id = run.TenantId, Kek = run.Kek, OutagePolicy = OutagePolicy.FailClosed });
+            run.TenantKey = (await admin.Admin.CreateApiKeyAsync(new CreateApiKeyRequest { Role = ApiKeyRole.Tenant, TenantId = run.TenantId })).ApiKey;
         }
 
-        using (var client = new VecVaultClient(server.Address, run.TenantKey))
+        using (var client = new VecVaultClient(run.Address, run.TenantKey))
         {
             foreach (var name in new[] { Collection, WarmUpCollection })
             {
@@ -127,7 +156,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, ByokSettings.Writers).Select(_ => Task.Run(async () =>
         {
-            using var client = new VecVaultClient(server.Address, run.TenantKey);
+            using var client = new VecVaultClient(run.Address, run.TenantKey);
             for (var first = Interlocked.Add(ref next, ByokSettings.Batch); first < vectors.Length; first = Interlocked.Add(ref next, ByokSettings.Batch))
             {
                 var request = new UpsertRequest { Collection = Collection };
@@ -137,15 +166,14 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
         })));
         var seconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        using (var admin = Admin(server, run))
+        using (var admin = Admin(run))
         {
-            await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = Tenant, Collection = Collection });
+            await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = run.TenantId, Collection = Collection });
             var sealMs = clock.Elapsed.TotalMilliseconds;
-            await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = Tenant, Collection = WarmUpCollection });
+            await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = run.TenantId, Collection = WarmUpCollection });
             run.Ingest = new IngestResult(vectors.Length / seconds, vectors.Length * (long)settings.Dataset.Dimension * sizeof(float) / seconds / 1e6, sealMs);
         }
 
-        await server.StopAsync(StopTimeout);
         step(run.Lane, $"ingest {run.Ingest.VectorsPerSecond:N0} vectors/s, seal {run.Ingest.SealMs:F0} ms");
     }
 
@@ -163,8 +191,8 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
                 var audit = new AuditLog(Path.Combine(run.Data, "audit", "audit.log"), TimeProvider.System);
                 var engine = VaultEngine.Open(
                     new EngineOptions { DataDirectory = run.Data, KeyCheckInterval = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero, AllowKeyModelNone = true },
-                    new KeyModelRouter(Hsm(run.Mode.ModulePath), new NoneKekService()), audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
-                var tenant = TenantId.Parse(Tenant);
+                    new KeyModelRouter(Hsm(run.Mode!.ModulePath), new NoneKekService()), audit, NullLogger<VaultEngine>.Instance, TimeProvider.System);
+                var tenant = TenantId.Parse(run.TenantId);
                 var queries = settings.Dataset.Queries;
                 engines.Add((audit, engine, q => ValueTask.FromResult(
                     engine.Search(tenant, Collection, new SearchQuery(queries[q], ByokSettings.K, WithPayload: false, WithVectors: false, Ef: settings.Ef)).Select(r => r.Id.Number).ToArray())));
@@ -219,18 +247,18 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
     /// </summary>
     private async Task<ColdStart> ColdStartAsync(Run run)
     {
-        using var client = new VecVaultClient(run.Server!.Address, run.TenantKey);
-        using var admin = Admin(run.Server, run);
+        using var client = new VecVaultClient(run.Address, run.TenantKey);
+        using var admin = Admin(run);
         var warmUp = run.Requests(settings.Ef)[0].Clone();
         warmUp.Collection = WarmUpCollection;
         await client.Vectors.SearchAsync(warmUp);
         var before = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
-        var hsmBefore = await HsmUnwrapsAsync(run.Server);
+        var hsmBefore = await HsmUnwrapsAsync(run.Server!);
         var clock = Stopwatch.StartNew();
         await client.Vectors.SearchAsync(run.Requests(settings.Ef)[0]);
         var firstQuery = clock.Elapsed.TotalMilliseconds;
         var after = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
-        var hsmAfter = await HsmUnwrapsAsync(run.Server);
+        var hsmAfter = await HsmUnwrapsAsync(run.Server!);
         var hsmCalls = hsmAfter.Count - hsmBefore.Count;
         var loads = (int)(after.SegmentLoads - before.SegmentLoads);
         double PerSegment(Duration a, Duration b) => (a.ToTimeSpan() - b.ToTimeSpan()).TotalMilliseconds / Math.Max(1, loads);
@@ -321,12 +349,12 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
         var status = File.ReadAllLines($"/proc/{server.Pid}/status");
         long Kilobytes(string field) =>
             long.Parse(status.Single(l => l.StartsWith(field, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        using var admin = Admin(server, run);
+        using var admin = Admin(run);
         var stats = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
         var memory = new MemoryResult(Kilobytes("VmRSS:"), Kilobytes("VmLck:"), (long)stats.LockedBytes);
 
         double? revocation = null;
-        if (run.Mode.HasHsmKey)
+        if (run.Mode!.HasHsmKey)
         {
             using var client = new VecVaultClient(server.Address, run.TenantKey);
             revocation = await SecondsUntilDeniedAsync(run, client);
@@ -334,7 +362,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
 
         await server.StopAsync(StopTimeout);
         step(run.Lane, revocation is { } s ? $"denied {s:F2} s after the KEK was deleted" : "done (no KEK to revoke)");
-        return new ModeResult(run.Mode.Name, run.Mode.Model.ToString(), run.Mode.Remote, run.Ingest, run.Cold, run.InProcess1.Result(), run.InProcessN.Result(),
+        return new ModeResult(run.Name, run.Mode.Model.ToString(), run.Mode.Remote, run.Ingest, run.Cold, run.InProcess1.Result(), run.InProcessN.Result(),
             run.Grpc1.Result(), run.GrpcN.Result(), run.Sweep, memory, revocation);
     }
 
@@ -345,7 +373,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
     private async Task<double?> SecondsUntilDeniedAsync(Run run, VecVaultClient client)
     {
         var request = run.Requests(settings.Ef)[0];
-        run.Mode.RevokeKey(token);
+        run.Mode!.RevokeKey(token!);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < settings.KeyCheckInterval + TimeSpan.FromSeconds(30))
         {
@@ -364,20 +392,27 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
         return null;
     }
 
-    private Task<ServerProcess> StartAsync(Run run) => ServerProcess.StartAsync(new ServerProcessOptions(run.Data, pinFile)
+    /// <summary>Starts the run's server over its data directory; the run's address and admin key are then the server's.</summary>
+    private async Task<ServerProcess> StartAsync(Run run)
     {
-        Metrics = true,
-        ModulePath = run.Mode.ModulePath,
-        Environment = run.Mode.Remote ? P11KitServer.ClientEnvironment : new Dictionary<string, string>(),
-        Settings =
-        [
-            "--VecVault:Keys:AllowInsecureKeyModelNone=true",
-            $"--VecVault:Keys:CheckInterval={settings.KeyCheckInterval}",
-            "--VecVault:CompactionInterval=00:00:00",
-        ],
-    });
+        var server = await ServerProcess.StartAsync(new ServerProcessOptions(run.Data, pinFile)
+        {
+            Metrics = true,
+            ModulePath = run.Mode!.ModulePath,
+            Environment = run.Mode.Remote ? P11KitServer.ClientEnvironment : new Dictionary<string, string>(),
+            Settings =
+            [
+                "--VecVault:Keys:AllowInsecureKeyModelNone=true",
+                $"--VecVault:Keys:CheckInterval={settings.KeyCheckInterval}",
+                "--VecVault:CompactionInterval=00:00:00",
+            ],
+        });
+        run.Address = server.Address;
+        run.AdminKey = File.ReadAllText(Path.Combine(run.Data, "admin.key")).Trim();
+        return server;
+    }
 
-    private static VecVaultClient Admin(ServerProcess server, Run run) => new(server.Address, File.ReadAllText(Path.Combine(run.Data, "admin.key")).Trim());
+    private static VecVaultClient Admin(Run run) => new(run.Address, run.AdminKey);
 
     private Task Grpc(Run run, SearchRequest[] requests, int concurrency, int queriesPerClient, double targetRate, LatencyRecorder into) =>
         Workload.RunAsync(
@@ -389,36 +424,48 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
     {
         if (!_hsms.TryGetValue(modulePath, out var hsm))
         {
-            hsm = new Pkcs11KekService(new Pkcs11Options { ModulePath = modulePath, PinProvider = _ => token.Pin }, NullLogger<Pkcs11KekService>.Instance);
+            hsm = new Pkcs11KekService(new Pkcs11Options { ModulePath = modulePath, PinProvider = _ => token!.Pin }, NullLogger<Pkcs11KekService>.Instance);
             _hsms[modulePath] = hsm;
         }
 
         return hsm;
     }
 
-    /// <summary>One key mode's state through the phases.</summary>
-    private sealed class Run(KeyMode mode, int lane, string data, ByokSettings settings) : IDisposable
+    /// <summary>One lane's state through the phases: a key mode on a server the tool starts, or a server given.</summary>
+    private sealed class Run(string name, int lane, ByokSettings settings) : IDisposable
     {
         private readonly Dictionary<int, SearchRequest[]> _requests = [];
         private VecVaultClient[]? _clients;
 
-        public KeyMode Mode { get; } = mode;
+        public string Name { get; } = name;
 
         public int Lane { get; } = lane;
 
-        public string Data { get; } = data;
+        /// <summary>The key mode, when the tool runs the server.</summary>
+        public KeyMode? Mode { get; init; }
+
+        /// <summary>The server's data directory, when the tool runs the server.</summary>
+        public string Data { get; init; } = "";
+
+        public required Protocol.V1.KekReference Kek { get; init; }
+
+        public string TenantId { get; init; } = "bench";
+
+        public string Address { get; set; } = "";
+
+        public string AdminKey { get; set; } = "";
 
         public string TenantKey { get; set; } = "";
 
         public IngestResult Ingest { get; set; } = null!;
 
-        public ColdStart Cold { get; set; } = null!;
+        public ColdStart? Cold { get; set; }
 
         /// <summary>The server running from the cold starts until the end.</summary>
         public ServerProcess? Server { get; set; }
 
         /// <summary>One channel per concurrent client, to the running server.</summary>
-        public VecVaultClient[] Clients => _clients ??= [.. Enumerable.Range(0, settings.Clients).Select(_ => new VecVaultClient(Server!.Address, TenantKey))];
+        public VecVaultClient[] Clients => _clients ??= [.. Enumerable.Range(0, settings.Clients).Select(_ => new VecVaultClient(Address, TenantKey))];
 
         public LatencyRecorder InProcess1 { get; } = new(1, 0);
 
@@ -450,7 +497,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken token, stri
             }
 
             Server?.Dispose();
-            if (Directory.Exists(Data))
+            if (Data.Length > 0 && Directory.Exists(Data))
             {
                 Directory.Delete(Data, recursive: true);
             }

@@ -10,7 +10,8 @@ internal static class Plots
     /// <param name="X">x values.</param>
     /// <param name="Y">y values.</param>
     /// <param name="Dashed">Drawn dashed (a second family of lines).</param>
-    public sealed record Series(string Label, double[] X, double[] Y, bool Dashed = false);
+    /// <param name="Colour">Index into the palette, so that lines of one family member share a colour; -1: the next colour.</param>
+    public sealed record Series(string Label, double[] X, double[] Y, bool Dashed = false, int Colour = -1);
 
     /// <summary>Recall@k (x) against single-thread queries per second (y, log scale), one line per index or mode.</summary>
     public static void RecallVsQps(string path, string title, IEnumerable<Series> series)
@@ -56,6 +57,11 @@ internal static class Plots
         var scatter = plot.Add.Scatter(line.X, line.Y);
         scatter.LegendText = line.Label;
         scatter.MarkerSize = line.X.Length > 20 ? 0 : 6;
+        if (line.Colour >= 0)
+        {
+            scatter.Color = plot.Add.Palette.GetColor(line.Colour);
+        }
+
         if (line.Dashed)
         {
             scatter.LinePattern = LinePattern.Dashed;
