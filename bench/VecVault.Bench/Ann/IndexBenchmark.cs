@@ -60,7 +60,7 @@ internal static class IndexBenchmark
             var results = new List<AnnResult> { VecVaultRunner.Run(dataset, truth, m, efConstruction, efs, K, Progress) };
             results.AddRange(PeerRunner.Run(peers, dataset, truth, cache, m, efConstruction, efs, K, Progress));
             runs.Add(new DatasetRun(dataset.Name, dataset.Base.Length, dataset.Dimension, dataset.Queries.Length, results));
-            Plots.RecallVsQps(Path.Combine(output, $"index-{(quick ? "quick-" : "")}{dataset.Name}.png"), $"{dataset.Name}, M {m}, ef_construction {efConstruction}",
+            Plots.RecallVsQps(Path.Combine(output, $"index-{(quick ? "quick-" : "")}{dataset.Name}.png"), $"{dataset.Name}, M {m}, ef_construction {efConstruction}", "queries/s, one thread",
                 results.Select(r => new Plots.Series(r.Peer, [.. r.Sweep.Select(p => p.Recall)], [.. r.Sweep.Select(p => p.Qps)])));
         }
 

@@ -158,7 +158,7 @@ internal static class ByokBenchmark
         }
 
         var recall = $"{stem}-recall-qps.png";
-        Plots.RecallVsQps(recall, $"{report.Dataset}: recall@{report.K} against QPS over gRPC, one client",
+        Plots.RecallVsQps(recall, $"{report.Dataset}: recall@{report.K} against QPS over gRPC, one client", "queries/s, one gRPC client",
             report.Modes.Select(m => new Plots.Series(m.Mode, [.. m.Sweep.Select(p => p.Recall)], [.. m.Sweep.Select(p => p.Qps)])));
         plots.Add(recall);
         return plots;

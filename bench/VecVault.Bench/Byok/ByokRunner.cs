@@ -111,14 +111,18 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
             await GrpcAsync([run]);
             using var admin = Admin(run);
             var stats = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
-            await admin.Admin.ShredTenantAsync(new ShredTenantRequest { TenantId = run.TenantId, ConfirmTenantId = run.TenantId });
-            step(run.Lane, "done; the benchmark's tenant shredded");
             return [new ModeResult(name, kek.Model.ToString(), Remote: false, run.Ingest, Cold: null, InProcess1: null, InProcessN: null, run.Grpc1.Result(), run.GrpcN.Result(), run.Sweep,
                 new MemoryResult(null, null, (long)stats.LockedBytes), RevocationSeconds: null)];
         }
         finally
         {
             run.Dispose();
+            if (run.TenantKey.Length > 0)
+            {
+                using var admin = Admin(run);
+                await admin.Admin.ShredTenantAsync(new ShredTenantRequest { TenantId = run.TenantId, ConfirmTenantId = run.TenantId });
+                step(run.Lane, "done; the benchmark's tenant shredded");
+            }
         }
     }
 

@@ -13,8 +13,8 @@ internal static class Plots
     /// <param name="Colour">Index into the palette, so that lines of one family member share a colour; -1: the next colour.</param>
     public sealed record Series(string Label, double[] X, double[] Y, bool Dashed = false, int Colour = -1);
 
-    /// <summary>Recall@k (x) against single-thread queries per second (y, log scale), one line per index or mode.</summary>
-    public static void RecallVsQps(string path, string title, IEnumerable<Series> series)
+    /// <summary>Recall@k (x) against queries per second (y, log scale, as <paramref name="qpsLabel"/> says), one line per index or mode.</summary>
+    public static void RecallVsQps(string path, string title, string qpsLabel, IEnumerable<Series> series)
     {
         var plot = new Plot();
         foreach (var line in series)
@@ -22,12 +22,7 @@ internal static class Plots
             Add(plot, line with { Y = [.. line.Y.Select(Math.Log10)] });
         }
 
-        plot.Axes.Left.TickGenerator = LogTicks();
-        plot.Title(title);
-        plot.XLabel("recall@10");
-        plot.YLabel("queries/s, one client (log)");
-        plot.ShowLegend(Alignment.LowerLeft);
-        plot.SavePng(path, 900, 600);
+        Save(plot, path, title, "recall@10", $"{qpsLabel} (log)", Alignment.LowerLeft);
     }
 
     /// <summary>
@@ -44,12 +39,7 @@ internal static class Plots
 
         double[] percentiles = [0, 50, 90, 99, 99.9, 99.99];
         plot.Axes.Bottom.SetTicks([.. percentiles.Select(p => Math.Log10(100 / (100 - p)))], [.. percentiles.Select(p => $"{p}%")]);
-        plot.Axes.Left.TickGenerator = LogTicks();
-        plot.Title(title);
-        plot.XLabel("percentile");
-        plot.YLabel("latency, µs (log)");
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, 900, 600);
+        Save(plot, path, title, "percentile", "latency, µs (log)", Alignment.UpperLeft);
     }
 
     private static void Add(Plot plot, Series line)
@@ -68,5 +58,14 @@ internal static class Plots
         }
     }
 
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new() { LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
+    /// <summary>Labels a plot whose y values are log10 and writes it as a 900 x 600 PNG.</summary>
+    private static void Save(Plot plot, string path, string title, string xLabel, string yLabel, Alignment legend)
+    {
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = y => $"{Math.Pow(10, y):N0}" };
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(legend);
+        plot.SavePng(path, 900, 600);
+    }
 }
