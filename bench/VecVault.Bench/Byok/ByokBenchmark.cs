@@ -16,7 +16,7 @@ internal static class ByokBenchmark
     public static Command Command()
     {
         var quick = new Option<bool>("--quick") { Description = "Smoke profile: Fashion-MNIST 10,000 x 784, 200 queries, 2 rounds, one cold start (under two minutes)" };
-        var dataset = new Option<string?>("--dataset") { Description = "fashion-mnist[:BASE] (default: 60,000; quick: 10,000), synthetic:COUNTxDIM[:CLUSTERS], or fvecs:BASE.fvecs,QUERIES.fvecs" };
+        var dataset = new Option<string?>("--dataset") { Description = "fashion-mnist[:BASE] (default: 60,000; quick: 10,000), synthetic:COUNTxDIM[:CLUSTERS], or fvecs:BASE.fvecs,QUERIES.fvecs[,GROUNDTRUTH.ivecs]" };
         var queries = new Option<int?>("--queries") { Description = "Queries searched (default 1,000; quick 200)" };
         var modes = new Option<string>("--modes") { Description = $"Key modes, comma-separated ({string.Join(", ", KeyMode.All.Select(m => m.Name))})", DefaultValueFactory = _ => string.Join(',', KeyMode.All.Select(m => m.Name)) };
         var clients = new Option<int>("--clients") { Description = "Concurrent gRPC clients (and in-process threads) of the concurrent runs", DefaultValueFactory = _ => 4 };

@@ -8,6 +8,9 @@ namespace VecVault.Bench.Datasets;
 /// <param name="Queries">The vectors searched.</param>
 public sealed record Dataset(string Name, float[][] Base, float[][] Queries)
 {
+    /// <summary>Exact neighbours that came with the set (a TEXMEX ground-truth .ivecs), closest first; null: computed.</summary>
+    public int[][]? Truth { get; init; }
+
     /// <summary>Vector length.</summary>
     public int Dimension => Base[0].Length;
 
@@ -17,8 +20,8 @@ public sealed record Dataset(string Name, float[][] Base, float[][] Queries)
 
     /// <summary>
     /// The set a specification names: <c>fashion-mnist[:BASE]</c>, <c>synthetic:COUNTxDIM[:CLUSTERS]</c> (clustered,
-    /// seed 7) or <c>fvecs:BASE.fvecs,QUERIES.fvecs</c>; <paramref name="queryCount"/> queries (fewer when the file
-    /// holds fewer).
+    /// seed 7) or <c>fvecs:BASE.fvecs,QUERIES.fvecs[,GROUNDTRUTH.ivecs]</c>; <paramref name="queryCount"/> queries
+    /// (fewer when the file holds fewer).
     /// </summary>
     public static Dataset Parse(string specification, int queryCount)
     {
@@ -37,11 +40,12 @@ public sealed record Dataset(string Name, float[][] Base, float[][] Queries)
 
                 return Synthetic.Clustered(int.Parse(shape[0], CultureInfo.InvariantCulture), int.Parse(shape[1], CultureInfo.InvariantCulture),
                     parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : 64, queryCount, seed: 7);
-            case "fvecs" when rest.Split(',') is [var basePath, var queryPath]:
-                return Texmex(Path.GetFileNameWithoutExtension(basePath), basePath, queryPath, queryCount);
+            case "fvecs" when rest.Split(',') is [var basePath, var queryPath, .. var truth] && truth.Length <= 1:
+                var set = Texmex(Path.GetFileNameWithoutExtension(basePath), basePath, queryPath, queryCount);
+                return truth.Length == 0 ? set : set with { Truth = [.. Datasets.Texmex.ReadIvecs(truth[0]).Take(set.Queries.Length)] };
         }
 
-        throw new FormatException($"unknown dataset '{specification}': use fashion-mnist[:BASE], synthetic:COUNTxDIM[:CLUSTERS] or fvecs:BASE.fvecs,QUERIES.fvecs");
+        throw new FormatException($"unknown dataset '{specification}': use fashion-mnist[:BASE], synthetic:COUNTxDIM[:CLUSTERS] or fvecs:BASE.fvecs,QUERIES.fvecs[,GROUNDTRUTH.ivecs]");
     }
 
     /// <summary>A TEXMEX set: base and queries in .fvecs files.</summary>

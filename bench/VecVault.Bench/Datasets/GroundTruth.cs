@@ -5,9 +5,19 @@ namespace VecVault.Bench.Datasets;
 /// <summary>Exact nearest neighbours (squared L2) of every query, computed once by brute force on every core and cached.</summary>
 public static class GroundTruth
 {
-    /// <summary>The ids of the <paramref name="k"/> nearest base vectors of each query, closest first; cached as .ivecs in <paramref name="cacheDirectory"/>.</summary>
+    /// <summary>
+    /// The ids of the <paramref name="k"/> nearest base vectors of each query, closest first: the set's own ground
+    /// truth when it came with one, otherwise computed and cached as .ivecs in <paramref name="cacheDirectory"/>.
+    /// </summary>
     public static int[][] Get(Dataset dataset, int k, string cacheDirectory)
     {
+        if (dataset.Truth is { } given)
+        {
+            return given.Length == dataset.Queries.Length && given.All(row => row.Length >= k)
+                ? [.. given.Select(row => row[..k])]
+                : throw new InvalidDataException($"the ground truth of {dataset.Name} does not hold {k} neighbours for each of its {dataset.Queries.Length} queries");
+        }
+
         Directory.CreateDirectory(cacheDirectory);
         var path = Path.Combine(cacheDirectory, $"{dataset.Name}-q{dataset.Queries.Length}-k{k}.ivecs");
         if (File.Exists(path))
