@@ -37,8 +37,9 @@ public sealed class BenchSmokeTests : IDisposable
             Assert.True(mode.GetProperty("ingest").GetProperty("vectors_per_second").GetDouble() > 0, name);
             var cold = mode.GetProperty("cold_start");
             Assert.True(cold.GetProperty("segments").GetInt32() >= 1, name);
-            Assert.True(cold.GetProperty("page_bytes").GetInt64() > 0, name);
-            Assert.Equal(name != "none", cold.GetProperty("hsm_unwrap_call_ms").GetDouble() > 0);
+            Assert.True(cold.GetProperty("segment_page_bytes").GetInt64() > 0, name);
+            Assert.True(cold.GetProperty("segment_decrypt_ms").GetDouble() > 0, name);
+            Assert.Equal(name != "none", cold.GetProperty("segment_hsm_unwrap_call_ms").GetDouble() > 0);
             AssertLatency(mode.GetProperty("in_process_1"), 1, QuickRounds * Queries);
             AssertLatency(mode.GetProperty("in_process_n"), Clients, QuickRounds * Queries * Clients);
             AssertLatency(mode.GetProperty("grpc_1"), 1, QuickRounds * Queries);

@@ -56,6 +56,12 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
     /// <summary>A small collection searched first after a start, so that the cold start measured is the data's, not the JIT's.</summary>
     private const string WarmUpCollection = "warm-up";
 
+    /// <summary>
+    /// One sealed segment (the set's first segment's worth of points), loaded alone after a start: the per-segment
+    /// phases, without the collection's segments loading in parallel on the same cores.
+    /// </summary>
+    private const string SingleCollection = "one-segment";
+
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
     private readonly Dictionary<string, Pkcs11KekService> _hsms = [];
 
@@ -137,7 +143,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
 
         using (var client = new VecVaultClient(run.Address, run.TenantKey))
         {
-            foreach (var name in new[] { Collection, WarmUpCollection })
+            foreach (var name in new[] { Collection, WarmUpCollection, SingleCollection })
             {
                 await client.Vectors.CreateCollectionAsync(new CreateCollectionRequest
                 {
@@ -153,6 +159,7 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
             }
 
             await client.UpsertManyAsync(WarmUpCollection, settings.Dataset.Base.Take(200).Select((vector, i) => Points.Create((ulong)i, vector)));
+            await client.UpsertManyAsync(SingleCollection, settings.Dataset.Base.Take(settings.SegmentPoints - 1).Select((vector, i) => Points.Create((ulong)i, vector)));
         }
 
         var vectors = settings.Dataset.Base;
@@ -174,7 +181,11 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
         {
             await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = run.TenantId, Collection = Collection });
             var sealMs = clock.Elapsed.TotalMilliseconds;
-            await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = run.TenantId, Collection = WarmUpCollection });
+            foreach (var name in new[] { WarmUpCollection, SingleCollection })
+            {
+                await admin.Admin.SealCollectionAsync(new SealCollectionRequest { TenantId = run.TenantId, Collection = name });
+            }
+
             run.Ingest = new IngestResult(vectors.Length / seconds, vectors.Length * (long)settings.Dataset.Dimension * sizeof(float) / seconds / 1e6, sealMs);
         }
 
@@ -245,39 +256,45 @@ internal sealed class ByokRunner(ByokSettings settings, SoftHsmToken? token, str
     }
 
     /// <summary>
-    /// The first search of the collection after a start, which loads every sealed segment; the server's own counters,
-    /// read before and after it, split the load by phase. A search of the small warm-up collection comes first, so the
-    /// code on the load path is compiled already.
+    /// After a start: a search of the small warm-up collection (so the code on the load path is compiled), then of the
+    /// one-segment collection, whose load the server's own counters, read before and after, split by phase (its HSM
+    /// histogram gives the HSM call alone), then the first search of the collection, which loads all its segments.
     /// </summary>
     private async Task<ColdStart> ColdStartAsync(Run run)
     {
         using var client = new VecVaultClient(run.Address, run.TenantKey);
         using var admin = Admin(run);
-        var warmUp = run.Requests(settings.Ef)[0].Clone();
-        warmUp.Collection = WarmUpCollection;
-        await client.Vectors.SearchAsync(warmUp);
+        async Task SearchAsync(string collection)
+        {
+            var request = run.Requests(settings.Ef)[0].Clone();
+            request.Collection = collection;
+            await client.Vectors.SearchAsync(request);
+        }
+
+        await SearchAsync(WarmUpCollection);
         var before = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
         var hsmBefore = await HsmUnwrapsAsync(run.Server!);
-        var clock = Stopwatch.StartNew();
-        await client.Vectors.SearchAsync(run.Requests(settings.Ef)[0]);
-        var firstQuery = clock.Elapsed.TotalMilliseconds;
+        await SearchAsync(SingleCollection);
         var after = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
         var hsmAfter = await HsmUnwrapsAsync(run.Server!);
-        var hsmCalls = hsmAfter.Count - hsmBefore.Count;
-        var loads = (int)(after.SegmentLoads - before.SegmentLoads);
-        double PerSegment(Duration a, Duration b) => (a.ToTimeSpan() - b.ToTimeSpan()).TotalMilliseconds / Math.Max(1, loads);
-        var decrypt = after.LoadDecryptTime.ToTimeSpan() - before.LoadDecryptTime.ToTimeSpan();
+        var clock = Stopwatch.StartNew();
+        await SearchAsync(Collection);
+        var firstQuery = clock.Elapsed.TotalMilliseconds;
+        var all = (await admin.Admin.GetServerStatsAsync(new GetServerStatsRequest())).Stats;
+
+        double Milliseconds(Func<ServerStats, Duration> phase) => (phase(after).ToTimeSpan() - phase(before).ToTimeSpan()).TotalMilliseconds;
         var bytes = after.LoadPageBytes - before.LoadPageBytes;
+        var decrypt = Milliseconds(s => s.LoadDecryptTime);
         return new ColdStart(
             firstQuery,
-            loads,
-            PerSegment(after.LoadUnwrapTime, before.LoadUnwrapTime),
-            hsmCalls > 0 ? (hsmAfter.Seconds - hsmBefore.Seconds) * 1e3 / hsmCalls : 0,
-            PerSegment(after.LoadReadTime, before.LoadReadTime),
-            PerSegment(after.LoadDecryptTime, before.LoadDecryptTime),
-            PerSegment(after.LoadAttachTime, before.LoadAttachTime),
+            (int)(all.SegmentLoads - after.SegmentLoads),
+            Milliseconds(s => s.LoadUnwrapTime),
+            hsmAfter.Count > hsmBefore.Count ? (hsmAfter.Seconds - hsmBefore.Seconds) * 1e3 / (hsmAfter.Count - hsmBefore.Count) : 0,
+            Milliseconds(s => s.LoadReadTime),
+            decrypt,
+            Milliseconds(s => s.LoadAttachTime),
             (long)bytes,
-            decrypt > TimeSpan.Zero ? bytes / decrypt.TotalSeconds / 1e9 : 0);
+            decrypt > 0 ? bytes / decrypt / 1e6 : 0);
     }
 
     /// <summary>
