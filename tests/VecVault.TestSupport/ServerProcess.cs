@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Health.V1;
 using VecVault.Client;
+
 namespace VecVault.TestSupport;
 
 /// <summary>
