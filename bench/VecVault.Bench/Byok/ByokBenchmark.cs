@@ -81,7 +81,7 @@ internal static class ByokBenchmark
         Directory.CreateDirectory(output);
         Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {dataset.Name}: {dataset.Base.Length} x {dataset.Dimension}, {dataset.Queries.Length} queries; exact ground truth");
         var truth = GroundTruth.Get(dataset, ByokSettings.K, Path.Combine(output, "cache"));
-        var settings = new ByokSettings(dataset, truth, clients, ef, quick ? [16, 64] : [16, 32, 64, 128, 256], quick ? 2 : 5, rate,
+        var settings = new ByokSettings(dataset, truth, clients, ef, quick ? [16, 64] : [16, 32, 64, 128, 256], quick ? 2 : 8, rate,
             segmentPoints ?? (dataset.Base.Length + 2) / 3, quick ? 1 : 3, checkInterval, TimeSpan.FromSeconds(quick ? 1 : 3));
 
         IReadOnlyList<ModeResult> results;
