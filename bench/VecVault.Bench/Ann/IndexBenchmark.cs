@@ -23,17 +23,23 @@ internal static class IndexBenchmark
         var m = new Option<int>("--m") { Description = "HNSW M for every index", DefaultValueFactory = _ => 16 };
         var efc = new Option<int>("--ef-construction") { Description = "HNSW ef_construction for every index", DefaultValueFactory = _ => 200 };
         var output = new Option<string>("--out") { Description = "Results directory", DefaultValueFactory = _ => Path.Combine(Repository.Root, "bench", "results") };
-        var command = new Command("index", "HNSW recall and single-thread QPS against hnswlib and FAISS on Fashion-MNIST and a clustered set") { quick, peers, m, efc, output };
+        var datasets = new Option<string>("--datasets")
+        {
+            Description = "Datasets of the profile to run, comma-separated; each selects the names it begins (full: fashion-mnist-60k, clustered-1m-128; quick: fashion-mnist-10k, clustered-20k-128). Default: all",
+            DefaultValueFactory = _ => "",
+        };
+        var command = new Command("index", "HNSW recall and single-thread QPS against hnswlib and FAISS on Fashion-MNIST and a clustered set") { quick, peers, m, efc, output, datasets };
         command.SetAction(parse => Run(
             parse.GetValue(quick),
-            [.. (parse.GetValue(peers) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(p => p != "none")],
+            List(parse.GetValue(peers)).Where(p => p != "none").ToList(),
+            List(parse.GetValue(datasets)),
             parse.GetValue(m),
             parse.GetValue(efc),
             parse.GetValue(output)!));
         return command;
     }
 
-    private static int Run(bool quick, IReadOnlyCollection<string> peers, int m, int efConstruction, string output)
+    private static int Run(bool quick, IReadOnlyCollection<string> peers, IReadOnlyCollection<string> selected, int m, int efConstruction, string output)
     {
         var unknown = peers.Except(PeerRunner.All).ToList();
         if (unknown.Count > 0)
@@ -44,11 +50,21 @@ internal static class IndexBenchmark
 
         int[] efs = quick ? [10, 32, 64, 128] : [10, 16, 32, 64, 128, 256, 512];
         var cache = Path.Combine(output, "cache");
-        var datasets = new List<Func<Dataset>>
+
+        // Named before they load (loading the 1M set takes a while), so a selection skips the others' cost.
+        var profile = new List<(string Name, Func<Dataset> Load)>
         {
-            () => quick ? Dataset.FashionMnist(10_000, 500) : Dataset.FashionMnist(60_000, 1_000),
-            () => quick ? Synthetic.Clustered(20_000, 128, 64, 500, seed: 7) : Synthetic.Clustered(1_000_000, 128, 1_024, 1_000, seed: 7),
+            quick ? ("fashion-mnist-10k", () => Dataset.FashionMnist(10_000, 500)) : ("fashion-mnist-60k", () => Dataset.FashionMnist(60_000, 1_000)),
+            quick ? ("clustered-20k-128", () => Synthetic.Clustered(20_000, 128, 64, 500, seed: 7)) : ("clustered-1m-128", () => Synthetic.Clustered(1_000_000, 128, 1_024, 1_000, seed: 7)),
         };
+        var unmatched = selected.Where(s => !profile.Any(d => d.Name.StartsWith(s, StringComparison.Ordinal))).ToList();
+        if (unmatched.Count > 0)
+        {
+            Console.Error.WriteLine($"error: no dataset of the {(quick ? "quick" : "full")} profile ({string.Join(", ", profile.Select(d => d.Name))}) matches {string.Join(", ", unmatched)}");
+            return 2;
+        }
+
+        var datasets = profile.Where(d => selected.Count == 0 || selected.Any(s => d.Name.StartsWith(s, StringComparison.Ordinal))).Select(d => d.Load).ToList();
         var machine = Machine.Describe(typeof(Index.Hnsw.HnswIndex), typeof(System.Numerics.Tensors.TensorPrimitives));
         var started = DateTimeOffset.Now;
         var runs = new List<DatasetRun>();
@@ -73,6 +89,9 @@ internal static class IndexBenchmark
         Progress($"wrote {stem}.json, {stem}.md and the plots");
         return 0;
     }
+
+    private static List<string> List(string? commaSeparated) =>
+        [.. (commaSeparated ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {message}");
 }

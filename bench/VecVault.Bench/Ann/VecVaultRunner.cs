@@ -14,17 +14,19 @@ internal static class VecVaultRunner
     public static AnnResult Run(Dataset dataset, int[][] truth, int m, int efConstruction, IReadOnlyList<int> efs, int k, Action<string> progress)
     {
         LockedMemory.Policy = LockedMemoryPolicy.BestEffort;
-        using var store = new VectorStore(dataset.Dimension);
+
+        // Built as the active segment builds it: in a store that grows chunk by chunk.
+        using var building = new VectorStore(dataset.Dimension);
         foreach (var vector in dataset.Base)
         {
-            store.Add(vector);
+            building.Add(vector);
         }
 
-        var index = new HnswIndex(store, Metric.L2, new HnswOptions { M = m, EfConstruction = efConstruction, Seed = 100 });
+        var built = new HnswIndex(building, Metric.L2, new HnswOptions { M = m, EfConstruction = efConstruction, Seed = 100 });
         var build = Stopwatch.StartNew();
         for (var i = 0; i < dataset.Base.Length; i++)
         {
-            index.Add();
+            built.Add();
             if (i % 50_000 == 49_999)
             {
                 progress($"vecvault: built {i + 1} of {dataset.Base.Length} in {build.Elapsed.TotalSeconds:F0} s");
@@ -32,6 +34,20 @@ internal static class VecVaultRunner
         }
 
         var buildSeconds = build.Elapsed.TotalSeconds;
+
+        // Searched as a loaded sealed segment is (SegmentImage): vectors in a store sized up front, so a large one takes
+        // huge-page chunks, and the graph attached from its serialised form, not rebuilt.
+        using var store = new VectorStore(dataset.Dimension, dataset.Base.Length);
+        foreach (var vector in dataset.Base)
+        {
+            store.Add(vector);
+        }
+
+        using var graph = new MemoryStream();
+        built.WriteTo(graph);
+        building.Dispose();
+        graph.Position = 0;
+        var index = HnswIndex.Load(graph, store);
         var sweep = new List<SweepPoint>();
         var results = new Neighbor[k];
         foreach (var ef in efs)

@@ -1,3 +1,5 @@
+using VecVault.Memory.Hints;
+
 namespace VecVault.Index.Hnsw;
 
 public sealed partial class HnswIndex
@@ -42,6 +44,11 @@ public sealed partial class HnswIndex
             improved = false;
             var links = Links(best.Node, layer);
             var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
+            foreach (var node in links.Slice(1, count))
+            {
+                _vectors.Prefetch(node);
+            }
+
             for (var i = 1; i <= count; i++)
             {
                 var node = links[i];
@@ -77,6 +84,7 @@ public sealed partial class HnswIndex
         }
 
         var stored = _vectors.Count;
+        var fresh = scratch.Fresh(layer == 0 ? _maxLevel0 : _maxUpper);
         while (candidates.Count > 0)
         {
             var current = candidates.Pop();
@@ -85,28 +93,35 @@ public sealed partial class HnswIndex
                 break;
             }
 
+            // The graph is larger than the caches. First mark every new neighbour and ask for its vector, then score
+            // them: the vectors load in parallel while the first ones are scored, instead of one miss after another.
             var links = Links(current.Node, layer);
             var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
-            for (var i = 1; i <= count; i++)
+            var news = 0;
+            foreach (var node in links.Slice(1, count))
             {
-                var node = links[i];
-
-                // The graph is larger than the caches: start loading the next neighbour while this one is scored.
-                if (i < count)
+                if ((uint)node < (uint)stored && visited.Visit(node))
                 {
-                    _vectors.Prefetch(links[i + 1]);
+                    _vectors.Prefetch(node);
+                    fresh[news++] = node;
                 }
+            }
 
-                if ((uint)node >= (uint)stored || !visited.Visit(node))
-                {
-                    continue;
-                }
-
+            // The list read next is the closest open candidate's; a closer neighbour pushed below takes its place.
+            PrefetchLinks(candidates, layer);
+            for (var i = 0; i < news; i++)
+            {
+                var node = fresh[i];
                 var distance = Distance(query, node);
                 if (results.Count < ef || distance < results.Top.Distance)
                 {
                     var neighbor = new Neighbor(distance, node);
                     candidates.Push(neighbor);
+                    if (candidates.Top.Node == node)
+                    {
+                        PrefetchLinks(candidates, layer);
+                    }
+
                     if (accept is null || accept(node))
                     {
                         results.Push(neighbor);
@@ -130,6 +145,16 @@ public sealed partial class HnswIndex
         return sorted;
     }
 
+    /// <summary>Asks the CPU to start loading the neighbour list of the closest open candidate, if any.</summary>
+    private void PrefetchLinks(NeighborHeap candidates, int layer)
+    {
+        if (candidates.Count > 0)
+        {
+            var links = Links(candidates.Top.Node, layer);
+            CacheHint.Prefetch(in links[0], links.Length);
+        }
+    }
+
     /// <summary>A thread's search buffers, reused by every search and insert on that thread.</summary>
     private sealed class Scratch
     {
@@ -148,7 +173,20 @@ public sealed partial class HnswIndex
 
         public List<Neighbor> Pruned { get; } = new(64);
 
+        private int[] _fresh = new int[64];
+
         public static Scratch ForThread() => _current ??= new Scratch();
+
+        /// <summary>Room for the unvisited neighbours of one node whose lists hold up to <paramref name="links"/> ids.</summary>
+        public int[] Fresh(int links)
+        {
+            if (_fresh.Length < links)
+            {
+                _fresh = new int[links];
+            }
+
+            return _fresh;
+        }
 
         /// <summary>The neighbours an insert selected on <paramref name="layer"/>.</summary>
         public List<Neighbor> Selected(int layer)

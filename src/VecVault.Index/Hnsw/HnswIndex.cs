@@ -1,6 +1,7 @@
 using VecVault.Core.Collections;
 using VecVault.Index.Distance;
 using VecVault.Index.Vectors;
+using VecVault.Memory.Hints;
 
 namespace VecVault.Index.Hnsw;
 
@@ -105,9 +106,17 @@ public sealed partial class HnswIndex
 
         for (var layer = top; layer >= 0; layer--)
         {
-            foreach (var neighbor in scratch.Selected(layer))
+            var selected = scratch.Selected(layer);
+            for (var i = 0; i < selected.Count; i++)
             {
-                Connect(neighbor.Node, node, neighbor.Distance, layer, scratch);
+                // The next neighbour's list loads while this one is updated.
+                if (i + 1 < selected.Count)
+                {
+                    var next = Links(selected[i + 1].Node, layer);
+                    CacheHint.Prefetch(in next[0], next.Length);
+                }
+
+                Connect(selected[i].Node, node, selected[i].Distance, layer, scratch);
             }
         }
 
@@ -131,6 +140,13 @@ public sealed partial class HnswIndex
             links[1 + count] = newNode;
             Volatile.Write(ref links[0], count + 1);
             return;
+        }
+
+        // A full list is re-scored and pruned: its vectors are the neighbours' neighbours, rarely in cache, so all of
+        // them are asked for before the first is read.
+        foreach (var other in links.Slice(1, count))
+        {
+            _vectors.Prefetch(other);
         }
 
         var pool = scratch.Pool;

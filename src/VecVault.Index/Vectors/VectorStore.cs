@@ -14,6 +14,7 @@ public sealed class VectorStore : IDisposable
 
     private readonly int _chunkShift;
     private readonly int _slotMask;
+    private readonly int _prefetchBytes;
     private LockedBuffer[] _chunks = [];
     private int _count;
 
@@ -30,7 +31,14 @@ public sealed class VectorStore : IDisposable
         _chunkShift = System.Numerics.BitOperations.Log2((uint)Math.Max(1, chunkBytes / (dimension * sizeof(float))));
         VectorsPerChunk = 1 << _chunkShift;
         _slotMask = VectorsPerChunk - 1;
+        _prefetchBytes = Math.Min(dimension * sizeof(float), PrefetchBytes);
     }
+
+    /// <summary>
+    /// Most bytes of a vector <see cref="Prefetch"/> asks for: a 128-float vector whole; of a longer one the start, after
+    /// which the hardware's own stream prefetcher keeps ahead of the kernel's sequential reads.
+    /// </summary>
+    public const int PrefetchBytes = 512;
 
     /// <summary>Floats per vector.</summary>
     public int Dimension { get; }
@@ -74,13 +82,16 @@ public sealed class VectorStore : IDisposable
         return Slot(Volatile.Read(ref _chunks)[slot >> _chunkShift], slot);
     }
 
-    /// <summary>Asks the CPU to start loading the vector in <paramref name="slot"/>; a hint, never an error.</summary>
+    /// <summary>
+    /// Asks the CPU to start loading the vector in <paramref name="slot"/>, every cache line of it up to
+    /// <see cref="PrefetchBytes"/>; a hint, never an error.
+    /// </summary>
     public void Prefetch(int slot)
     {
         var chunks = Volatile.Read(ref _chunks);
         if ((uint)slot < (uint)Count && slot >> _chunkShift < chunks.Length)
         {
-            chunks[slot >> _chunkShift].Prefetch((slot & _slotMask) * Dimension * sizeof(float));
+            chunks[slot >> _chunkShift].Prefetch((slot & _slotMask) * Dimension * sizeof(float), _prefetchBytes);
         }
     }
 
