@@ -15,16 +15,20 @@ public static unsafe class CacheHint
     /// <summary>Starts loading the cache lines of <paramref name="elements"/> elements from <paramref name="location"/>; a no-op without SSE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch<T>(ref readonly T location, int elements)
-        where T : unmanaged
+        where T : unmanaged =>
+        Prefetch(Unsafe.AsPointer(ref Unsafe.AsRef(in location)), (nuint)((long)elements * sizeof(T)));
+
+    /// <summary>Starts loading the cache lines of <paramref name="bytes"/> bytes from <paramref name="start"/>; a no-op without SSE.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(void* start, nuint bytes)
     {
         if (!Sse.IsSupported)
         {
             return;
         }
 
-        var start = (nuint)Unsafe.AsPointer(ref Unsafe.AsRef(in location));
-        var end = start + (nuint)((long)elements * sizeof(T));
-        for (var line = start & ~(nuint)(CacheLine - 1); line < end; line += CacheLine)
+        var end = (nuint)start + bytes;
+        for (var line = (nuint)start & ~(nuint)(CacheLine - 1); line < end; line += CacheLine)
         {
             Sse.Prefetch0((void*)line);
         }

@@ -12,7 +12,6 @@ namespace VecVault.Memory.Locked;
 public sealed unsafe class LockedBuffer : IDisposable
 {
     private const nuint HugePage = 2 << 20;
-    private const int CacheLine = 64;
 
     private nint _address;
     private readonly nuint _capacity;
@@ -45,19 +44,6 @@ public sealed unsafe class LockedBuffer : IDisposable
     }
 
     /// <summary>
-    /// Hints the CPU to start loading the cache line at <paramref name="offset"/> (a graph search asks for the next
-    /// vectors it will read). Only a hint: nothing happens out of range, once disposed, or without SSE.
-    /// </summary>
-    public void Prefetch(int offset)
-    {
-        var address = _address;
-        if (address != 0 && (uint)offset < (uint)Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)(address + offset));
-        }
-    }
-
-    /// <summary>
     /// Hints the CPU to start loading every cache line of <paramref name="length"/> bytes from <paramref name="offset"/>
     /// (a vector the search reads next), so the lines arrive in parallel rather than one after another. Only a hint:
     /// the range is clipped to the buffer; nothing happens once disposed or without SSE.
@@ -65,16 +51,9 @@ public sealed unsafe class LockedBuffer : IDisposable
     public void Prefetch(int offset, int length)
     {
         var address = _address;
-        if (address == 0 || (uint)offset >= (uint)Length || !System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        if (address != 0 && (uint)offset < (uint)Length)
         {
-            return;
-        }
-
-        var start = (nuint)(address + offset);
-        var end = (nuint)address + (nuint)Math.Min((long)offset + Math.Max(length, 1), Length);
-        for (var line = start & ~(nuint)(CacheLine - 1); line < end; line += CacheLine)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0((void*)line);
+            Hints.CacheHint.Prefetch((void*)(address + offset), (nuint)(Math.Min((long)offset + Math.Max(length, 1), Length) - offset));
         }
     }
 
