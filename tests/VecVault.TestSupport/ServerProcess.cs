@@ -48,8 +48,32 @@ public sealed class ServerProcess : IDisposable
     public static Task<ServerProcess> StartAsync(string dataDirectory, string pinFile, string logLevel = "Warning", params string[] settings) =>
         StartAsync(new ServerProcessOptions(dataDirectory, pinFile) { LogLevel = logLevel, Settings = settings });
 
-    /// <summary>Starts the server as <paramref name="options"/> say and waits until it is serving.</summary>
+    /// <summary>
+    /// Starts the server as <paramref name="options"/> say and waits until it is serving. The ports are probed free
+    /// first, so another process may take one before the server binds it; a server that exits before serving is
+    /// started again on other ports, up to three times.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(ServerProcessOptions options)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = await TryStartAsync(options);
+            if (!server._process.HasExited)
+            {
+                return server;
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"the server exited before serving: {server.Output}");
+            }
+
+            server.Dispose();
+        }
+    }
+
+    /// <summary>Starts the server once; returns it serving, or exited.</summary>
+    private static async Task<ServerProcess> TryStartAsync(ServerProcessOptions options)
     {
         var port = FreePort();
         var metricsPort = options.Metrics ? FreePort() : 0;
@@ -96,8 +120,13 @@ public sealed class ServerProcess : IDisposable
                     return server;
                 }
             }
-            catch (Grpc.Core.RpcException) when (waited.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
+            catch (Grpc.Core.RpcException) when (waited.Elapsed < TimeSpan.FromSeconds(60))
             {
+                if (process.HasExited)
+                {
+                    return server;
+                }
+
                 await Task.Delay(100);
             }
         }
