@@ -6,8 +6,10 @@ namespace VecVault.IntegrationTests;
 /// <summary>
 /// The benchmarker's tool, as a benchmarker starts it (<c>vecvault bench byok --quick</c>) on a tiny synthetic set:
 /// it completes under every key mode and writes a well-formed report, JSON, markdown and plots. Figures are checked
-/// for shape (counts, ordering of percentiles, presence), never for speed.
+/// for shape (counts, ordering of percentiles, presence), never for speed. The tool starts four servers of its own
+/// and drives them hard, so these tests run on their own, after the parallel ones.
 /// </summary>
+[Collection(nameof(BenchSmokeTests))]
 public sealed class BenchSmokeTests : IDisposable
 {
     private const int Queries = 60;
@@ -130,3 +132,7 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.NotEmpty(run.GetProperty("curve").EnumerateArray());
     }
 }
+
+/// <summary>The collection of <see cref="BenchSmokeTests"/>: not run in parallel with any other test.</summary>
+[CollectionDefinition(nameof(BenchSmokeTests), DisableParallelization = true)]
+public sealed class BenchSmokeCollection;
