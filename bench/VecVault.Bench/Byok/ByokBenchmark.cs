@@ -76,8 +76,20 @@ internal static class ByokBenchmark
         TimeSpan checkInterval, Target? target, string output)
     {
         var started = DateTimeOffset.Now;
-        var commandLine = "./scripts/bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-        var dataset = Dataset.Parse(datasetSpec, queryCount);
+        // The command as run, for the report, with any admin key left out.
+        var arguments = Environment.GetCommandLineArgs().Skip(1).ToArray();
+        var commandLine = "./scripts/bench " + string.Join(' ', arguments.Select((a, i) => i > 0 && arguments[i - 1] == "--admin-key" ? "…" : a));
+        Dataset dataset;
+        try
+        {
+            dataset = Dataset.Parse(datasetSpec, queryCount);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
         Directory.CreateDirectory(output);
         Console.Error.WriteLine($"[{DateTimeOffset.Now:HH:mm:ss}] {dataset.Name}: {dataset.Base.Length} x {dataset.Dimension}, {dataset.Queries.Length} queries; exact ground truth");
         var truth = GroundTruth.Get(dataset, ByokSettings.K, Path.Combine(output, "cache"));
