@@ -164,7 +164,8 @@ public sealed class TransportSecurityTests : IDisposable
             request.CertificateExtensions.Add(names.Build());
         }
 
-        using var certificate = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+        // The CA's own validity: a leaf may not outlive its issuer, and "now" read again may be a second later.
+        using var certificate = request.Create(ca, ca.NotBefore, ca.NotAfter, RandomNumberGenerator.GetBytes(8));
         var paths = (Path.Combine(_directory, $"{name}.crt.pem"), Path.Combine(_directory, $"{name}.key.pem"));
         File.WriteAllText(paths.Item1, certificate.ExportCertificatePem());
         File.WriteAllText(paths.Item2, key.ExportPkcs8PrivateKeyPem());
