@@ -188,6 +188,20 @@ public sealed class SealedSegmentTests : IAsyncLifetime
             Assert.Equal(expected.Version, point.Payload!["version"]!.GetValue<int>());
         }
 
+        // Small pages, across the active and sealed segments, give the same ids once each, in order.
+        var pageSize = random.Next(1, 10);
+        var paged = new List<PointId>();
+        PointId? offset = null;
+        do
+        {
+            (points, offset) = _engine.Scroll(Acme, "c", offset, pageSize, withPayload: false, withVectors: false);
+            Assert.True(points.Count == pageSize || offset is null, $"a page of {points.Count} before the end (pages of {pageSize})");
+            paged.AddRange(points.Select(p => p.Id));
+        }
+        while (offset is not null);
+
+        Assert.Equal(oracle.Keys.Order(), paged);
+
         for (var i = 0; i < 5 && oracle.Count > 0; i++)
         {
             var query = RandomVector(random);

@@ -12,6 +12,8 @@ namespace VecVault.Engine.Collections;
 // segments in parallel, each sealed one held in memory only while it is searched.
 internal sealed partial class Collection
 {
+    private static readonly Comparer<PointId> LargestFirst = Comparer<PointId>.Create((a, b) => b.CompareTo(a));
+
     /// <summary>
     /// k-nearest-neighbour search over the collection's live points: every segment is searched (through its graph
     /// with the query's ef, the collection's default when it names none, or exact when the query asks) and the best k
@@ -142,7 +144,10 @@ internal sealed partial class Collection
         try
         {
             ThrowIfUnavailable();
-            var candidates = new List<(PointId Id, SealedSegment? Segment, int Slot)>();
+
+            // The page is the limit + 1 smallest ids from the offset on (the last one is the next page's offset), kept
+            // in a heap with the largest on top: one pass over the live points, without sorting them all.
+            var page = new PriorityQueue<(PointId Id, SealedSegment? Segment, int Slot), PointId>(Math.Min(limit + 1, 1024), LargestFirst);
             Gather(null, _points, filter is null ? null : _content.Evaluate(filter, _points));
             foreach (var segment in _sealed.Where(s => s.Points.LiveCount > 0))
             {
@@ -156,17 +161,26 @@ internal sealed partial class Collection
                 Gather(segment, segment.Points, use.Content.Evaluate(filter, segment.Points));
             }
 
-            var page = candidates.OrderBy(c => c.Id).Take(limit + 1).ToList();
-            var points = page.Take(limit).Select(c => Read(c.Segment, c.Slot, withPayload, withVectors)).ToList();
-            return (points, page.Count > limit ? page[limit].Id : null);
+            var ordered = page.UnorderedItems.Select(e => e.Element).OrderBy(c => c.Id).ToList();
+            var points = ordered.Take(limit).Select(c => Read(c.Segment, c.Slot, withPayload, withVectors)).ToList();
+            return (points, ordered.Count > limit ? ordered[limit].Id : null);
 
             void Gather(SealedSegment? segment, PointSet points, Index.Filters.SlotSet? matching)
             {
                 foreach (var (id, slot) in points.Live)
                 {
-                    if ((offset is null || id.CompareTo(offset.Value) >= 0) && (matching is null || matching.Contains(slot)))
+                    if ((offset is not null && id.CompareTo(offset.Value) < 0) || (matching is not null && !matching.Contains(slot)))
                     {
-                        candidates.Add((id, segment, slot));
+                        continue;
+                    }
+
+                    if (page.Count <= limit)
+                    {
+                        page.Enqueue((id, segment, slot), id);
+                    }
+                    else if (id.CompareTo(page.Peek().Id) < 0)
+                    {
+                        page.EnqueueDequeue((id, segment, slot), id);
                     }
                 }
             }
