@@ -147,7 +147,7 @@ internal sealed partial class Collection
 
             // The page is the limit + 1 smallest ids from the offset on (the last one is the next page's offset), kept
             // in a heap with the largest on top: one pass over the live points, without sorting them all.
-            var page = new PriorityQueue<(PointId Id, SealedSegment? Segment, int Slot), PointId>(Math.Min(limit + 1, 1024), LargestFirst);
+            var page = new PriorityQueue<(PointId Id, SealedSegment? Segment, int Slot), PointId>(Math.Min(limit, 1023) + 1, LargestFirst);
             Gather(null, _points, filter is null ? null : _content.Evaluate(filter, _points));
             foreach (var segment in _sealed.Where(s => s.Points.LiveCount > 0))
             {
